@@ -1,0 +1,567 @@
+//! A bounded multi-producer multi-consumer ring.
+//!
+//! # Algorithm
+//!
+//! Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010): a ring of
+//! slots, each with a sequence *stamp* saying which position the slot is ready for next. A
+//! producer claims position `p` by moving `tail` from `p` to `p + 1` with a compare-and-swap,
+//! but only once the stamp of slot `p mod cap` says the slot is empty for `p`; it then writes
+//! the value and publishes it by setting the stamp to `p + 1`. A consumer mirrors this with
+//! `head`, and after reading sets the stamp to `p + lap`, the empty mark for the slot's next
+//! turn. The stamp is the only hand-off between a producer and a consumer of one slot.
+//!
+//! Positions are not plain counters: a position is `lap | index`, where `index < cap` sits in
+//! the low bits and the lap counts in multiples of `one_lap`, the smallest power of two above
+//! `cap`. So any capacity works (no division on the hot path), and `index + 1` never carries
+//! into the lap bits. Laps wrap around `usize` harmlessly: stamps are only compared for
+//! equality.
+//!
+//! # Progress
+//!
+//! This queue is *not* lock-free in the strict sense. A producer that is preempted after
+//! claiming a slot but before publishing it leaves a hole: consumers that reach that slot
+//! wait (spinning, then yielding) until the producer runs again. The same holds for a consumer
+//! preempted between claiming and freeing a slot, which stalls producers one lap later. No
+//! operation ever blocks in the kernel, and `push`/`pop` on an uncontended queue finish in a
+//! bounded number of steps; but under oversubscription (more runnable threads than cores) a
+//! preempted thread can delay others by a scheduler time slice. If that matters more than
+//! throughput, prefer [`LinkedQueue`](crate::LinkedQueue), whose stalled operations are
+//! skipped rather than waited for.
+
+use core::fmt;
+use core::mem::MaybeUninit;
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::Queue;
+
+/// One cell of the ring.
+struct Slot<T> {
+    /// The position this slot is ready for: equal to a position `p` when empty and awaiting
+    /// the producer of `p`; `p + 1` when it holds the value pushed at `p`.
+    stamp: AtomicUsize,
+    /// The value, initialised exactly when `stamp == p + 1` for the slot's current position.
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// A bounded multi-producer multi-consumer queue.
+///
+/// Its methods and their meaning match `crossbeam_queue::ArrayQueue`, so switching is a
+/// change of import. Any capacity of at least 1 works, not only powers of two.
+///
+/// Invariants:
+/// - `head` and `tail` are positions (`lap | index`, see the module docs); the queue holds the
+///   values at positions `head..tail`, so `tail - head` (in slots) is at most `cap`.
+/// - A slot's value is initialised if and only if its stamp is one past its position.
+/// - Only the thread whose compare-and-swap moved `tail` off position `p` writes slot `p`, and
+///   only the one that moved `head` off `p` reads it.
+///
+/// # Progress
+///
+/// Not strictly lock-free: a thread preempted between claiming and finishing a slot stalls
+/// the threads that need that slot next; see the [module docs](self) for what that means.
+///
+/// # Examples
+///
+/// ```
+/// use wharf::ArrayQueue;
+///
+/// let q = ArrayQueue::new(2);
+/// assert_eq!(q.push('a'), Ok(()));
+/// assert_eq!(q.push('b'), Ok(()));
+/// assert_eq!(q.push('c'), Err('c')); // full: the value comes back
+/// assert_eq!(q.force_push('c'), Some('a')); // evicts the oldest
+/// assert_eq!(q.pop(), Some('b'));
+/// assert_eq!(q.pop(), Some('c'));
+/// assert_eq!(q.pop(), None);
+/// ```
+pub struct ArrayQueue<T> {
+    /// The position of the next value to pop. Padded so consumers do not share a line with
+    /// producers.
+    head: CachePadded<AtomicUsize>,
+    /// The position the next value will be pushed to.
+    tail: CachePadded<AtomicUsize>,
+    /// The ring; `buffer.len() == cap`.
+    buffer: Box<[Slot<T>]>,
+    /// The capacity, at least 1.
+    cap: usize,
+    /// The smallest power of two above `cap`: adding it to a position moves to the next lap.
+    one_lap: usize,
+}
+
+// SAFETY: values move between threads through the queue, so `T: Send` is needed and enough;
+// the queue never hands out a `&T`, so `T: Sync` is not needed.
+unsafe impl<T: Send> Send for ArrayQueue<T> {}
+// SAFETY: as above: shared access only ever moves whole values in and out, and each slot's
+// value is reached by one thread at a time, as the stamp protocol (see the invariants) ensures.
+unsafe impl<T: Send> Sync for ArrayQueue<T> {}
+
+impl<T> ArrayQueue<T> {
+    /// Creates an empty queue that holds at most `cap` values.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `cap` is 0, or if the ring of `cap` slots cannot be allocated (a capacity so
+    /// large that its size overflows, such as `usize::MAX`, or more memory than is available).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::ArrayQueue::<u32>::new(100);
+    /// assert_eq!(q.capacity(), 100);
+    /// ```
+    pub fn new(cap: usize) -> Self {
+        Self::with_start(cap, 0)
+    }
+
+    /// Test hook: a queue whose positions start `laps_before_wrap` laps before they wrap
+    /// around `usize`, so a short test crosses the wrap-around.
+    #[doc(hidden)]
+    pub fn __with_initial_lap(cap: usize, laps_before_wrap: usize) -> Self {
+        let one_lap = Self::one_lap_for(cap);
+        Self::with_start(
+            cap,
+            0usize.wrapping_sub(laps_before_wrap.wrapping_mul(one_lap)),
+        )
+    }
+
+    fn one_lap_for(cap: usize) -> usize {
+        assert!(cap > 0, "ArrayQueue capacity must be non-zero");
+        cap.checked_add(1)
+            .and_then(usize::checked_next_power_of_two)
+            .filter(|&one_lap| one_lap <= isize::MAX as usize)
+            .unwrap_or_else(|| panic!("ArrayQueue capacity {cap} is too large"))
+    }
+
+    fn with_start(cap: usize, start: usize) -> Self {
+        let one_lap = Self::one_lap_for(cap);
+        debug_assert_eq!(
+            start & (one_lap - 1),
+            0,
+            "start must be at index 0 of a lap"
+        );
+        let mut buffer = Vec::new();
+        if buffer.try_reserve_exact(cap).is_err() {
+            panic!("ArrayQueue capacity {cap} is too large: cannot allocate its slots");
+        }
+        // Slot `i` starts empty and ready for position `start + i`, the first lap.
+        buffer.extend((0..cap).map(|i| Slot {
+            stamp: AtomicUsize::new(start.wrapping_add(i)),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        Self {
+            head: CachePadded::new(AtomicUsize::new(start)),
+            tail: CachePadded::new(AtomicUsize::new(start)),
+            buffer: buffer.into_boxed_slice(),
+            cap,
+            one_lap,
+        }
+    }
+
+    /// The position after `pos`: the next index, or index 0 of the next lap.
+    #[inline(always)]
+    fn advance(&self, pos: usize) -> usize {
+        let index = pos & (self.one_lap - 1);
+        if index + 1 < self.cap {
+            pos + 1
+        } else {
+            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        let index = pos & (self.one_lap - 1);
+        debug_assert!(index < self.buffer.len());
+        // SAFETY: every position's index is below `cap == buffer.len()`: `advance` wraps the
+        // index to 0 when it reaches `cap`, and positions are only made by `advance`.
+        unsafe { self.buffer.get_unchecked(index) }
+    }
+
+    /// Pushes `value` into the queue, or hands it back if the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// Returns `Err(value)` when the queue holds `capacity()` values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::ArrayQueue::new(1);
+    /// assert_eq!(q.push(10), Ok(()));
+    /// assert_eq!(q.push(20), Err(20));
+    /// ```
+    pub fn push(&self, value: T) -> Result<(), T> {
+        let backoff = Backoff::new();
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(tail);
+            // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's
+            // read of the previous value happens before our write.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == tail {
+                let next = self.advance(tail);
+                // SeqCst: with the fence in `pop`'s empty check, a consumer that sees the slot
+                // empty and then `tail` unmoved really saw an empty queue.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    next,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: our CAS moved `tail` off `tail`, so we alone own this slot
+                        // until we publish its stamp, and the stamp said it was empty.
+                        slot.value
+                            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+                        // Release: publishes the value to the Acquire stamp load in `pop`.
+                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                        return Ok(());
+                    }
+                    Err(current) => {
+                        tail = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
+                // The slot still holds the value pushed one lap ago: the queue may be full.
+                // SeqCst fence: orders our stamp load before the `head` load, pairing with the
+                // SeqCst CAS on `head` in `pop`.
+                fence(Ordering::SeqCst);
+                let head = self.head.load(Ordering::Relaxed);
+                if head.wrapping_add(self.one_lap) == tail {
+                    return Err(value);
+                }
+                backoff.spin();
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                // Another producer claimed this position and is writing, or a consumer of the
+                // previous lap has not freed the slot yet: wait for it.
+                backoff.snooze();
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Pushes `value`, evicting and returning the oldest value if the queue is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::ArrayQueue::new(2);
+    /// assert_eq!(q.force_push(1), None);
+    /// assert_eq!(q.force_push(2), None);
+    /// assert_eq!(q.force_push(3), Some(1));
+    /// assert_eq!(q.pop(), Some(2));
+    /// ```
+    pub fn force_push(&self, value: T) -> Option<T> {
+        let backoff = Backoff::new();
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(tail);
+            // Acquire: as in `push`; also makes the evicted value visible to us below.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            let next = self.advance(tail);
+            if stamp == tail {
+                // SeqCst: as in `push`.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    next,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: as in `push`: the CAS made this slot ours, and it is empty.
+                        slot.value
+                            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+                        // Release: publishes the value, as in `push`.
+                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                        return None;
+                    }
+                    Err(current) => {
+                        tail = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
+                // Full if `head` is exactly one lap behind `tail`. Then we pop the oldest
+                // (at `oldest`, in this very slot) by moving `head`, exactly as a consumer
+                // would, and reuse the slot for our value without ever marking it empty.
+                let oldest = tail.wrapping_sub(self.one_lap);
+                // SeqCst: a consumer's CAS on `head` and ours are ordered; the winner owns
+                // the oldest value.
+                if self
+                    .head
+                    .compare_exchange_weak(
+                        oldest,
+                        self.advance(oldest),
+                        Ordering::SeqCst,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
+                    // No producer can move `tail` off `tail` now: they need the stamp to equal
+                    // `tail`, and only we will change it. So a plain store claims the position.
+                    // SeqCst: keeps `tail` in the single order that `pop`'s empty check reads.
+                    self.tail.store(next, Ordering::SeqCst);
+                    // SAFETY: moving `head` off `oldest` gave us the value there (stamp was
+                    // `oldest + 1`, so it is initialised), and moving `tail` gave us the slot.
+                    let old = slot.value.with_mut(|p| unsafe {
+                        core::mem::replace(&mut *p, MaybeUninit::new(value)).assume_init()
+                    });
+                    // Release: publishes our value to the consumer of position `tail`.
+                    slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                    return Some(old);
+                }
+                backoff.spin();
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                backoff.snooze();
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Pops the oldest value, or returns `None` if the queue is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::ArrayQueue::new(4);
+    /// q.push("x").unwrap();
+    /// assert_eq!(q.pop(), Some("x"));
+    /// assert_eq!(q.pop(), None);
+    /// ```
+    pub fn pop(&self) -> Option<T> {
+        let backoff = Backoff::new();
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(head);
+            // Acquire: pairs with the Release stamp store in `push`, making the value visible.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == head.wrapping_add(1) {
+                let next = self.advance(head);
+                // SeqCst: pairs with the fence in `push`'s full check.
+                match self.head.compare_exchange_weak(
+                    head,
+                    next,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the stamp says the slot holds the value pushed at `head`,
+                        // and our CAS moved `head` off it, so we alone take it.
+                        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
+                        // Release: our read happens before the next lap's producer writes.
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        return Some(value);
+                    }
+                    Err(current) => {
+                        head = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp == head {
+                // The slot awaits its producer: the queue is empty unless a producer has
+                // claimed this position and not yet written it.
+                // SeqCst fence: orders the stamp load before the `tail` load, pairing with
+                // the SeqCst CAS on `tail` in `push`.
+                fence(Ordering::SeqCst);
+                let tail = self.tail.load(Ordering::Relaxed);
+                if tail == head {
+                    return None;
+                }
+                backoff.spin();
+                head = self.head.load(Ordering::Relaxed);
+            } else {
+                // Another consumer took this position and has not freed the slot yet.
+                backoff.snooze();
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The most values the queue can hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(wharf::ArrayQueue::<()>::new(7).capacity(), 7);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// The number of values in the queue.
+    ///
+    /// The answer is exact for some instant during the call; under concurrent use it may be
+    /// stale by the time the caller reads it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::ArrayQueue::new(3);
+    /// q.push(1).unwrap();
+    /// assert_eq!(q.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        loop {
+            // SeqCst: the three loads read one consistent snapshot of the global order.
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            if self.tail.load(Ordering::SeqCst) == tail {
+                return self.distance(head, tail);
+            }
+        }
+    }
+
+    /// The number of slots from `head` to `tail`.
+    fn distance(&self, head: usize, tail: usize) -> usize {
+        let mask = self.one_lap - 1;
+        let (hix, tix) = (head & mask, tail & mask);
+        if hix < tix {
+            tix - hix
+        } else if hix > tix {
+            self.cap - hix + tix
+        } else if head == tail {
+            0
+        } else {
+            self.cap
+        }
+    }
+
+    /// Whether the queue holds no value (as racy as [`len`](Self::len)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(wharf::ArrayQueue::<u8>::new(1).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        // SeqCst: a snapshot in the same order as `len`.
+        let head = self.head.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst);
+        head == tail
+    }
+
+    /// Whether the queue holds `capacity()` values (as racy as [`len`](Self::len)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::ArrayQueue::new(1);
+    /// q.push(()).unwrap();
+    /// assert!(q.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        // SeqCst: a snapshot in the same order as `len`.
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        head.wrapping_add(self.one_lap) == tail
+    }
+
+    /// Pops through `&mut self`: no other thread can be inside the queue.
+    fn pop_exclusive(&mut self) -> Option<T> {
+        // Relaxed: `&mut self` means no concurrent access; the loads cost nothing more.
+        let head = self.head.load(Ordering::Relaxed);
+        if head == self.tail.load(Ordering::Relaxed) {
+            return None;
+        }
+        let slot = self.slot(head);
+        // SAFETY: positions in `head..tail` hold initialised values (the invariants), and
+        // `&mut self` excludes every other access.
+        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
+        slot.stamp
+            .store(head.wrapping_add(self.one_lap), Ordering::Relaxed);
+        self.head.store(self.advance(head), Ordering::Relaxed);
+        Some(value)
+    }
+}
+
+impl<T> Drop for ArrayQueue<T> {
+    fn drop(&mut self) {
+        /// Keeps dropping the remaining values if one of their destructors panics.
+        struct Rest<'a, T>(&'a mut ArrayQueue<T>);
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                while self.0.pop_exclusive().is_some() {}
+            }
+        }
+        let rest = Rest(self);
+        while rest.0.pop_exclusive().is_some() {}
+        core::mem::forget(rest);
+    }
+}
+
+impl<T> fmt::Debug for ArrayQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArrayQueue")
+            .field("len", &self.len())
+            .field("capacity", &self.cap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Queue<T> for ArrayQueue<T> {
+    #[inline]
+    fn try_push(&self, value: T) -> Result<(), T> {
+        self.push(value)
+    }
+    #[inline]
+    fn try_pop(&self) -> Option<T> {
+        self.pop()
+    }
+    fn len(&self) -> usize {
+        ArrayQueue::len(self)
+    }
+    fn is_empty(&self) -> bool {
+        ArrayQueue::is_empty(self)
+    }
+    fn capacity(&self) -> Option<usize> {
+        Some(self.cap)
+    }
+    fn is_full(&self) -> bool {
+        ArrayQueue::is_full(self)
+    }
+}
+
+/// An iterator that pops every value of an [`ArrayQueue`] it owns, oldest first.
+///
+/// # Examples
+///
+/// ```
+/// let q = wharf::ArrayQueue::new(3);
+/// q.push(1).unwrap();
+/// q.push(2).unwrap();
+/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
+/// ```
+pub struct IntoIter<T>(ArrayQueue<T>);
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.0.pop_exclusive()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.0.len();
+        (len, Some(len))
+    }
+}
+
+impl<T> ExactSizeIterator for IntoIter<T> {}
+
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IntoIter").field(&self.0).finish()
+    }
+}
+
+impl<T> IntoIterator for ArrayQueue<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter(self)
+    }
+}

@@ -1,0 +1,53 @@
+//! Lock-free concurrent queues for latency-sensitive services.
+//!
+//! - [`ArrayQueue`]: a bounded multi-producer multi-consumer ring (Vyukov's design).
+//! - [`LinkedQueue`]: an unbounded multi-producer multi-consumer queue (Michael–Scott list of
+//!   blocks, memory reclaimed by epochs).
+//! - [`Queue`]: the trait both implement, for code generic over "a queue".
+//!
+//! Both queues offer the method names and meanings of `crossbeam_queue`'s `ArrayQueue` and
+//! `SegQueue`, so switching is a change of import.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use wharf::ArrayQueue;
+//!
+//! let queue = Arc::new(ArrayQueue::new(64));
+//! let producer = {
+//!     let queue = Arc::clone(&queue);
+//!     thread::spawn(move || {
+//!         for i in 0..1000u64 {
+//!             while queue.push(i).is_err() {
+//!                 thread::yield_now();
+//!             }
+//!         }
+//!     })
+//! };
+//! let mut expected = 0;
+//! while expected < 1000 {
+//!     if let Some(v) = queue.pop() {
+//!         assert_eq!(v, expected); // one producer: its order is kept
+//!         expected += 1;
+//!     }
+//! }
+//! producer.join().unwrap();
+//! ```
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    clippy::undocumented_unsafe_blocks
+)]
+
+mod array_queue;
+mod linked_queue;
+mod loom;
+mod queue;
+
+pub use array_queue::{ArrayQueue, IntoIter as ArrayQueueIntoIter};
+pub use linked_queue::{IntoIter as LinkedQueueIntoIter, LinkedQueue};
+pub use queue::Queue;

@@ -1,0 +1,535 @@
+//! An unbounded multi-producer multi-consumer queue.
+//!
+//! # Algorithm
+//!
+//! The list of nodes is the Michael–Scott queue (M. Michael and M. Scott, "Simple, Fast, and
+//! Practical Non-Blocking and Blocking Concurrent Queue Algorithms", PODC 1996): `head` and
+//! `tail` pointers, a new node linked by a compare-and-swap on the last node's `next`, and a
+//! lagging `tail` helped forward by whoever sees it lag.
+//!
+//! Each node carries a block of `BLOCK` slots, filled as in the FAA-array queue of
+//! Ramalhete and Correia ("FAAArrayQueue", 2016) and the block queues of LCRQ (Morrison and
+//! Afek, PPoPP 2013): a producer takes a slot index with a fetch-and-add on the node's `enq`
+//! counter, writes its value, and publishes it with a compare-and-swap of the slot's state
+//! from `EMPTY` to `WRITTEN`. A consumer takes an index with a fetch-and-add on `deq`; if the
+//! slot is `WRITTEN` it takes the value, and if it is still `EMPTY` it marks it `TAKEN` so that
+//! the late producer fails its compare-and-swap and tries again in a later slot. Nobody ever
+//! waits for another thread. A node whose slots are all claimed is unlinked by moving `head`,
+//! and freed through crossbeam-epoch once no thread can still be reading it.
+//!
+//! # Progress
+//!
+//! Lock-free: a thread preempted at any point delays nobody, because a consumer skips a slot
+//! whose producer has not finished instead of waiting for it. (A producer whose slot is
+//! skipped retries; under a pathological schedule it could retry many times, so the queue is
+//! lock-free, not wait-free.)
+//!
+//! # Memory
+//!
+//! Memory is allocated one node of `BLOCK` slots at a time and given back as the queue drains:
+//! each unlinked node is handed to crossbeam-epoch, which frees it once every thread that was
+//! inside the queue at the time has left it. A drained queue keeps one node.
+
+use core::fmt;
+use core::mem::MaybeUninit;
+
+use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{AtomicU8, AtomicUsize, Ordering, UnsafeCell};
+use crate::Queue;
+
+/// Slots per node. Small under loom so that models cross node boundaries in a few steps.
+#[cfg(not(loom))]
+const BLOCK: usize = 32;
+#[cfg(loom)]
+const BLOCK: usize = 2;
+
+/// The slot has no value yet; its producer may still write it.
+const EMPTY: u8 = 0;
+/// The slot's producer has published its value.
+const WRITTEN: u8 = 1;
+/// A consumer claimed the slot before its producer published: the producer must go elsewhere.
+const TAKEN: u8 = 2;
+
+/// One cell of a node's block.
+struct Slot<T> {
+    /// `EMPTY`, `WRITTEN` or `TAKEN`; moves only from `EMPTY` to one of the other two, except
+    /// that a consumer finding `WRITTEN` leaves it as it is (its claim on `deq` is enough).
+    state: AtomicU8,
+    /// Initialised from the moment the producer's CAS to `WRITTEN` succeeds until the
+    /// consumer that claimed the slot reads it.
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// A node of the list: a block of slots and a link to the next node.
+///
+/// Invariants:
+/// - Index `i` of `enq` belongs to one producer and index `i` of `deq` to one consumer (each
+///   taken by one fetch-and-add); indices at or beyond `BLOCK` belong to no slot.
+/// - A slot holds a live value exactly when its state is `WRITTEN` and its index is at or
+///   beyond `deq` (no consumer has claimed it yet).
+/// - `id` is one more than the previous node's, so `id * BLOCK` counts the slots before it.
+struct Node<T> {
+    /// The next index a producer will claim; runs past `BLOCK` once the block is full.
+    enq: CachePadded<AtomicUsize>,
+    /// The next index a consumer will claim; runs past `BLOCK` once the block is consumed.
+    deq: CachePadded<AtomicUsize>,
+    /// The following node, or null for the last node.
+    next: Atomic<Node<T>>,
+    /// The node's position in the list since the queue was made.
+    id: usize,
+    /// The block.
+    slots: [Slot<T>; BLOCK],
+}
+
+impl<T> Node<T> {
+    fn new(id: usize) -> Self {
+        Self {
+            enq: CachePadded::new(AtomicUsize::new(0)),
+            deq: CachePadded::new(AtomicUsize::new(0)),
+            next: Atomic::null(),
+            id,
+            slots: core::array::from_fn(|_| Slot {
+                state: AtomicU8::new(EMPTY),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            }),
+        }
+    }
+}
+
+/// An unbounded multi-producer multi-consumer queue.
+///
+/// Its methods and their meaning match `crossbeam_queue::SegQueue`, so switching is a change
+/// of import (one difference: `new` is not a `const fn`, because it allocates the first node).
+///
+/// Invariants:
+/// - `head` and `tail` are never null; `tail` is `head` or a node after it, at most one node
+///   behind the last node.
+/// - A node is retired (handed to the epoch collector) only after `head` and `tail` have both
+///   moved past it, so a thread that reads it must have been pinned before that.
+///
+/// # Progress
+///
+/// Lock-free: a preempted thread never stalls another (see the [module docs](self)).
+///
+/// # Examples
+///
+/// ```
+/// use wharf::LinkedQueue;
+///
+/// let q = LinkedQueue::new();
+/// q.push("a");
+/// q.push("b");
+/// assert_eq!(q.pop(), Some("a"));
+/// assert_eq!(q.len(), 1);
+/// ```
+pub struct LinkedQueue<T> {
+    /// The node consumers take from.
+    head: CachePadded<Atomic<Node<T>>>,
+    /// The node producers append to (or the one before it, briefly).
+    tail: CachePadded<Atomic<Node<T>>>,
+}
+
+// SAFETY: values move between threads through the queue, so `T: Send` is needed and enough;
+// no `&T` is ever shared between threads.
+unsafe impl<T: Send> Send for LinkedQueue<T> {}
+// SAFETY: as above; each slot's value is reached by one producer and one consumer, ordered by
+// the slot's state (see the `Node` invariants).
+unsafe impl<T: Send> Sync for LinkedQueue<T> {}
+
+impl<T> LinkedQueue<T> {
+    /// Creates an empty queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::LinkedQueue::<i32>::new();
+    /// assert!(q.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        let first = Atomic::new(Node::new(0));
+        Self {
+            head: CachePadded::new(first.clone()),
+            tail: CachePadded::new(first),
+        }
+    }
+
+    /// Pushes `value` to the back of the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::LinkedQueue::new();
+    /// q.push(7);
+    /// assert_eq!(q.pop(), Some(7));
+    /// ```
+    pub fn push(&self, value: T) {
+        let guard = &epoch::pin();
+        let mut value = value;
+        loop {
+            // Acquire: pairs with the Release CAS that installed this node, so its fields are
+            // initialised for us.
+            let tail = self.tail.load(Ordering::Acquire, guard);
+            // SAFETY: `tail` is never null, and we are pinned, so a node we read from `tail`
+            // is not freed until we unpin (it is retired only after `tail` leaves it).
+            let node = unsafe { tail.deref() };
+            // SeqCst: with the SeqCst loads of `enq` in `pop`, a consumer that starts after
+            // this push returned sees the claim and does not report the queue empty.
+            let index = node.enq.fetch_add(1, Ordering::SeqCst);
+            if let Some(slot) = node.slots.get(index) {
+                match Self::publish(slot, value) {
+                    Ok(()) => return,
+                    Err(back) => value = back,
+                }
+                continue;
+            }
+            match self.append(tail, node, value, guard) {
+                Ok(()) => return,
+                Err(back) => value = back,
+            }
+        }
+    }
+
+    /// Writes `value` into `slot`, which this thread claimed, and publishes it; hands the value
+    /// back if a consumer gave up on the slot first.
+    #[inline(always)]
+    fn publish(slot: &Slot<T>, value: T) -> Result<(), T> {
+        // SAFETY: our fetch-and-add made this slot ours among producers, and consumers never
+        // touch `value` until they see `WRITTEN`, which only we can set.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        // Release: publishes the value to the Acquire load (or swap) in `pop`.
+        // Relaxed on failure: the value never left us; nothing to synchronise with.
+        match slot
+            .state
+            .compare_exchange(EMPTY, WRITTEN, Ordering::Release, Ordering::Relaxed)
+        {
+            Ok(_) => Ok(()),
+            // SAFETY: the consumer marked the slot `TAKEN` without touching `value`, so the
+            // value we wrote is still there and still ours.
+            Err(_) => Err(slot.value.with(|p| unsafe { p.read().assume_init() })),
+        }
+    }
+
+    /// The node behind `tail` is full: link a new node holding `value`, or help a lagging
+    /// `tail` forward. Hands the value back when the caller should try again.
+    #[cold]
+    fn append(
+        &self,
+        tail: Shared<'_, Node<T>>,
+        node: &Node<T>,
+        value: T,
+        guard: &Guard,
+    ) -> Result<(), T> {
+        // Acquire: pairs with the Release CAS that linked the next node.
+        let next = node.next.load(Ordering::Acquire, guard);
+        if !next.is_null() {
+            // Release: pairs with the Acquire loads of `tail`. Failure means another thread
+            // moved it already.
+            let _ =
+                self.tail
+                    .compare_exchange(tail, next, Ordering::Release, Ordering::Relaxed, guard);
+            return Err(value);
+        }
+        let fresh = Node::new(node.id + 1);
+        fresh.slots[0].value.with_mut(|p| {
+            // SAFETY: the node is not shared yet; we own every slot.
+            unsafe { p.write(MaybeUninit::new(value)) }
+        });
+        fresh.slots[0].state.store(WRITTEN, Ordering::Relaxed);
+        fresh.enq.store(1, Ordering::Relaxed);
+        // Release: publishes the new node's contents to whoever loads `next` or `tail`.
+        match node.next.compare_exchange(
+            Shared::null(),
+            Owned::new(fresh),
+            Ordering::Release,
+            Ordering::Relaxed,
+            guard,
+        ) {
+            Ok(linked) => {
+                // Release: as above. Failure means a helper moved `tail` to `linked` already.
+                let _ = self.tail.compare_exchange(
+                    tail,
+                    linked,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                    guard,
+                );
+                Ok(())
+            }
+            Err(lost) => {
+                // Another producer linked its node first: take our value back; the node was
+                // never shared and its slots are `MaybeUninit`, so dropping it frees memory only.
+                // SAFETY: we wrote slot 0 above and nobody else has seen this node.
+                let value = lost.new.slots[0]
+                    .value
+                    .with(|p| unsafe { p.read().assume_init() });
+                Err(value)
+            }
+        }
+    }
+
+    /// Pops the value at the front of the queue, or returns `None` if it is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::LinkedQueue::new();
+    /// assert_eq!(q.pop(), None);
+    /// q.push('z');
+    /// assert_eq!(q.pop(), Some('z'));
+    /// ```
+    pub fn pop(&self) -> Option<T> {
+        let guard = &epoch::pin();
+        loop {
+            // Acquire: pairs with the Release CAS that moved `head` (or built the node).
+            let head = self.head.load(Ordering::Acquire, guard);
+            // SAFETY: `head` is never null, and we are pinned: the node is retired only after
+            // `head` moves past it, and not freed before we unpin.
+            let node = unsafe { head.deref() };
+            // SeqCst: see `push`; this load and `enq`'s are in the one order all threads agree on.
+            let index = node.deq.load(Ordering::SeqCst);
+            if let Some(slot) = node.slots.get(index) {
+                // Acquire: if it says `WRITTEN`, the value is visible. Checking the slot first
+                // spares the cross-core read of `enq` while the queue is busy.
+                if slot.state.load(Ordering::Acquire) == EMPTY
+                    && index >= node.enq.load(Ordering::SeqCst)
+                {
+                    return None;
+                }
+                // SeqCst: as the load above.
+                let index = node.deq.fetch_add(1, Ordering::SeqCst);
+                if let Some(slot) = node.slots.get(index) {
+                    if let Some(value) = Self::take(slot) {
+                        return Some(value);
+                    }
+                }
+                continue;
+            }
+            // Every slot of this node is claimed: move on to the next node, if there is one.
+            // Acquire: pairs with the Release CAS that linked it.
+            let next = node.next.load(Ordering::Acquire, guard);
+            if next.is_null() {
+                return None;
+            }
+            self.advance_head(head, next, guard);
+        }
+    }
+
+    /// Takes the value from `slot`, which this thread claimed through `deq`, or marks the slot
+    /// `TAKEN` if its producer has not published yet.
+    #[inline(always)]
+    fn take(slot: &Slot<T>) -> Option<T> {
+        // Acquire: pairs with the Release CAS in `publish`. A `WRITTEN` slot can change no
+        // more, so no read-modify-write is needed on this path.
+        let published = slot.state.load(Ordering::Acquire) == WRITTEN
+            // Acquire: as above, if the producer publishes between our load and swap.
+            || slot.state.swap(TAKEN, Ordering::Acquire) == WRITTEN;
+        if published {
+            // SAFETY: the slot is `WRITTEN`, so its value is initialised, and our claim on `deq`
+            // makes us its only consumer.
+            Some(slot.value.with(|p| unsafe { p.read().assume_init() }))
+        } else {
+            None
+        }
+    }
+
+    /// Unlinks the fully claimed node `head` (whose successor is `next`) and retires it.
+    #[cold]
+    fn advance_head(&self, head: Shared<'_, Node<T>>, next: Shared<'_, Node<T>>, guard: &Guard) {
+        // Michael–Scott: `tail` must leave a node before `head` does, or a producer could
+        // read `tail` after the node is retired. `tail` never moves back, so one attempt is
+        // enough: if it fails, `tail` has already moved on.
+        // Acquire/Release: as for the other loads and CASes of `tail`.
+        if self.tail.load(Ordering::Acquire, guard) == head {
+            let _ =
+                self.tail
+                    .compare_exchange(head, next, Ordering::Release, Ordering::Relaxed, guard);
+        }
+        // Release: pairs with the Acquire load of `head` in `pop`.
+        if self
+            .head
+            .compare_exchange(head, next, Ordering::Release, Ordering::Relaxed, guard)
+            .is_ok()
+        {
+            // SAFETY: `head` and `tail` have both left the node, so no thread that pins from
+            // now on can reach it; the collector frees it after every current pin ends. Its
+            // slots hold no live value: all were claimed through `deq`.
+            unsafe { guard.defer_destroy(head) };
+        }
+    }
+
+    /// The number of values in the queue.
+    ///
+    /// The answer is exact when no other thread is using the queue; under concurrent use it is
+    /// a snapshot that may be stale by the time the caller reads it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::LinkedQueue::new();
+    /// q.push(1);
+    /// q.push(2);
+    /// assert_eq!(q.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        let guard = &epoch::pin();
+        loop {
+            // SeqCst: these loads read one snapshot of the global order, re-checked below.
+            let head = self.head.load(Ordering::SeqCst, guard);
+            let tail = self.tail.load(Ordering::SeqCst, guard);
+            // SAFETY: both are non-null and protected by our pin (see `pop`).
+            let (first, mut last) = unsafe { (head.deref(), tail.deref()) };
+            // `tail` may lag one node behind: count from the real last node.
+            let next = last.next.load(Ordering::SeqCst, guard);
+            // SAFETY: as above; a linked node is retired only after `tail` passes it.
+            if let Some(n) = unsafe { next.as_ref() } {
+                last = n;
+            }
+            let popped = first.id * BLOCK + first.deq.load(Ordering::SeqCst).min(BLOCK);
+            let pushed = last.id * BLOCK + last.enq.load(Ordering::SeqCst).min(BLOCK);
+            if self.head.load(Ordering::SeqCst, guard) == head {
+                return pushed.saturating_sub(popped);
+            }
+        }
+    }
+
+    /// Whether the queue holds no value (as racy as [`len`](Self::len)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = wharf::LinkedQueue::new();
+    /// assert!(q.is_empty());
+    /// q.push(());
+    /// assert!(!q.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Pops through `&mut self`: no other thread is inside the queue, so unlinked nodes are
+    /// freed at once.
+    fn pop_exclusive(&mut self) -> Option<T> {
+        // SAFETY: `&mut self` excludes every other thread, so no node can be freed under us.
+        let guard = unsafe { epoch::unprotected() };
+        loop {
+            // Relaxed: `&mut self` orders everything already.
+            let head = self.head.load(Ordering::Relaxed, guard);
+            // SAFETY: `head` is never null and we have exclusive access.
+            let node = unsafe { head.deref() };
+            let index = node.deq.load(Ordering::Relaxed);
+            if index < node.enq.load(Ordering::Relaxed).min(BLOCK) {
+                node.deq.store(index + 1, Ordering::Relaxed);
+                if let Some(value) = Self::take(&node.slots[index]) {
+                    return Some(value);
+                }
+                continue;
+            }
+            let next = node.next.load(Ordering::Relaxed, guard);
+            if next.is_null() {
+                return None;
+            }
+            if self.tail.load(Ordering::Relaxed, guard) == head {
+                self.tail.store(next, Ordering::Relaxed);
+            }
+            self.head.store(next, Ordering::Relaxed);
+            // SAFETY: the node is unlinked from both ends and nobody else can hold it; every
+            // slot below `enq` was claimed, so it owns no live value.
+            drop(unsafe { head.into_owned() });
+        }
+    }
+}
+
+impl<T> Drop for LinkedQueue<T> {
+    fn drop(&mut self) {
+        /// Keeps dropping the remaining values, and frees the last node, even if a value's
+        /// destructor panics.
+        struct Rest<'a, T>(&'a mut LinkedQueue<T>);
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                while self.0.pop_exclusive().is_some() {}
+                // SAFETY: exclusive access; after draining, `head` is the only node left.
+                let guard = unsafe { epoch::unprotected() };
+                let last = self.0.head.load(Ordering::Relaxed, guard);
+                // SAFETY: the last node is owned by the queue alone and holds no live value.
+                drop(unsafe { last.into_owned() });
+            }
+        }
+        let rest = Rest(self);
+        while rest.0.pop_exclusive().is_some() {}
+        drop(rest);
+    }
+}
+
+impl<T> Default for LinkedQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for LinkedQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkedQueue")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Queue<T> for LinkedQueue<T> {
+    #[inline]
+    fn try_push(&self, value: T) -> Result<(), T> {
+        self.push(value);
+        Ok(())
+    }
+    #[inline]
+    fn try_pop(&self) -> Option<T> {
+        self.pop()
+    }
+    fn len(&self) -> usize {
+        LinkedQueue::len(self)
+    }
+    fn is_empty(&self) -> bool {
+        LinkedQueue::is_empty(self)
+    }
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
+    fn is_full(&self) -> bool {
+        false
+    }
+}
+
+/// An iterator that pops every value of a [`LinkedQueue`] it owns, oldest first.
+///
+/// # Examples
+///
+/// ```
+/// let q = wharf::LinkedQueue::new();
+/// q.push(1);
+/// q.push(2);
+/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
+/// ```
+pub struct IntoIter<T>(LinkedQueue<T>);
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.0.pop_exclusive()
+    }
+}
+
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IntoIter").field(&self.0).finish()
+    }
+}
+
+impl<T> IntoIterator for LinkedQueue<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter(self)
+    }
+}

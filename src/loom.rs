@@ -1,0 +1,65 @@
+//! The one door through which wharf reaches atomics, `UnsafeCell`, spin hints and
+//! `yield_now`.
+//!
+//! Under `--cfg loom` every item here is loom's, so the queues are model-checked by the very
+//! code that ships. A downstream crate that runs its own loom models with `--cfg loom` gets
+//! wharf's queues modelled too. Platform fast paths are off under loom.
+//!
+//! `UnsafeCell` has loom's closure API (`with`, `with_mut`) on both sides, so the same call
+//! sites compile either way and loom can check every access to a slot's value.
+
+#[cfg(loom)]
+pub(crate) use loom_impl::*;
+#[cfg(not(loom))]
+pub(crate) use std_impl::*;
+
+#[cfg(not(loom))]
+mod std_impl {
+    pub(crate) use core::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use crossbeam_utils::Backoff;
+
+    /// A cell whose contents are reached through raw pointers handed to a closure.
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(core::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a shared pointer to the contents.
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with an exclusive pointer to the contents.
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+#[cfg(loom)]
+mod loom_impl {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
+
+    /// Back-off for loom: every wait is a yield, so loom sees the spin as a spin and does not
+    /// explore it forever.
+    #[derive(Debug, Default)]
+    pub(crate) struct Backoff(());
+
+    impl Backoff {
+        pub(crate) fn new() -> Self {
+            Self(())
+        }
+        pub(crate) fn spin(&self) {
+            loom::thread::yield_now();
+        }
+        pub(crate) fn snooze(&self) {
+            loom::thread::yield_now();
+        }
+    }
+}

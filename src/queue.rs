@@ -1,0 +1,64 @@
+//! The trait every wharf queue implements, so that code can be generic over "a queue".
+
+/// A concurrent FIFO queue that any number of threads may push to and pop from through a
+/// shared reference.
+///
+/// [`ArrayQueue`](crate::ArrayQueue) and [`LinkedQueue`](crate::LinkedQueue) implement it;
+/// the blocking layers of wharf are built on this trait alone.
+///
+/// # Examples
+///
+/// Code written once for any wharf queue:
+///
+/// ```
+/// use wharf::{ArrayQueue, LinkedQueue, Queue};
+///
+/// /// Moves everything from `from` into `to`, returning what did not fit.
+/// fn transfer<T, A: Queue<T>, B: Queue<T>>(from: &A, to: &B) -> Vec<T> {
+///     let mut rejected = Vec::new();
+///     while let Some(item) = from.try_pop() {
+///         if let Err(item) = to.try_push(item) {
+///             rejected.push(item);
+///         }
+///     }
+///     rejected
+/// }
+///
+/// let unbounded = LinkedQueue::new();
+/// for i in 0..5 {
+///     unbounded.push(i);
+/// }
+/// let bounded = ArrayQueue::new(3);
+/// assert_eq!(transfer(&unbounded, &bounded), vec![3, 4]);
+/// assert_eq!(Queue::capacity(&bounded), Some(3));
+/// assert_eq!(Queue::capacity(&unbounded), None);
+/// assert_eq!(bounded.try_pop(), Some(0));
+/// ```
+pub trait Queue<T> {
+    /// Pushes `value` without waiting, or hands it back in `Err` if the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// Returns `Err(value)` when a bounded queue is full. An unbounded queue never fails.
+    fn try_push(&self, value: T) -> Result<(), T>;
+
+    /// Pops the oldest value without waiting, or returns `None` if the queue is empty.
+    fn try_pop(&self) -> Option<T>;
+
+    /// The number of values in the queue.
+    ///
+    /// Under concurrent use the answer may be stale by the time the caller reads it.
+    fn len(&self) -> usize;
+
+    /// Whether the queue holds no value (as racy as [`len`](Queue::len)).
+    fn is_empty(&self) -> bool;
+
+    /// The most values the queue can hold, or `None` if it is unbounded.
+    fn capacity(&self) -> Option<usize>;
+
+    /// Whether a push would fail now (as racy as [`len`](Queue::len)); always `false` for an
+    /// unbounded queue.
+    fn is_full(&self) -> bool {
+        self.capacity().is_some_and(|cap| self.len() >= cap)
+    }
+}
