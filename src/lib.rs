@@ -4,6 +4,8 @@
 //! - [`LinkedQueue`]: an unbounded multi-producer multi-consumer queue (Michael–Scott list of
 //!   blocks, memory reclaimed by epochs).
 //! - [`Queue`]: the trait both implement, for code generic over "a queue".
+//! - [`EventCount`]: blocking waits without lost wake-ups, free when nobody waits.
+//! - [`channel`]: blocking MPMC channels (send/recv, timeouts, disconnection) over any queue.
 //!
 //! Both queues offer the method names and meanings of `crossbeam_queue`'s `ArrayQueue` and
 //! `SegQueue`, so switching is a change of import.
@@ -44,10 +46,13 @@
 )]
 
 mod array_queue;
+pub mod channel;
+mod event_count;
 mod linked_queue;
 mod loom;
 mod queue;
 
 pub use array_queue::{ArrayQueue, IntoIter as ArrayQueueIntoIter};
+pub use event_count::{EventCount, Key, SPIN_ROUNDS};
 pub use linked_queue::{IntoIter as LinkedQueueIntoIter, LinkedQueue};
 pub use queue::Queue;

@@ -15,8 +15,13 @@ pub(crate) use std_impl::*;
 
 #[cfg(not(loom))]
 mod std_impl {
-    pub(crate) use core::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use core::hint::spin_loop;
+    pub(crate) use core::sync::atomic::{
+        fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
     pub(crate) use crossbeam_utils::Backoff;
+    pub(crate) use std::sync::{Arc, Condvar, Mutex};
+    pub(crate) use std::thread::yield_now;
 
     /// A cell whose contents are reached through raw pointers handed to a closure.
     #[derive(Debug)]
@@ -44,7 +49,16 @@ mod std_impl {
 #[cfg(loom)]
 mod loom_impl {
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{fence, AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
+    pub(crate) use loom::sync::{Arc, Condvar, Mutex};
+    pub(crate) use loom::thread::yield_now;
+
+    /// A spin hint is a yield under loom, so that a spin loop is explored as a wait.
+    pub(crate) fn spin_loop() {
+        loom::thread::yield_now();
+    }
 
     /// Back-off for loom: every wait is a yield, so loom sees the spin as a spin and does not
     /// explore it forever.

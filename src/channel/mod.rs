@@ -1,0 +1,364 @@
+//! Blocking multi-producer multi-consumer channels over any wharf [`Queue`].
+//!
+//! - [`bounded`]`(cap)`: over an [`ArrayQueue`]; `send` blocks while the channel is full.
+//! - [`unbounded`]`()`: over a [`LinkedQueue`]; `send` never blocks.
+//! - [`with_queue`]`(queue)`: over any type implementing [`Queue`].
+//!
+//! [`Sender`] and [`Receiver`] are both cloneable. The method names, meanings and error types
+//! follow crossbeam-channel (and `std::sync::mpsc`), so a user of either finds nothing
+//! surprising:
+//!
+//! - When every [`Sender`] is gone, receivers drain what is left and then get
+//!   `Disconnected`.
+//! - When every [`Receiver`] is gone, `send` fails and hands the value back.
+//! - Values still queued are dropped, each exactly once, when the last handle goes.
+//!
+//! # Waiting
+//!
+//! A blocked operation waits on an [`EventCount`](crate::EventCount): a send or receive with
+//! nobody waiting pays one fence and one load for the wake-up check, and no system call. A
+//! waiter spins briefly, then sleeps; see [`WaitStrategy`] for the alternatives.
+//!
+//! # Examples
+//!
+//! The program of the article wharf grew from, done right: no message is lost and each
+//! arrives in order.
+//!
+//! ```
+//! use std::thread;
+//!
+//! let (tx, rx) = wharf::channel::unbounded();
+//! let producer = thread::spawn(move || {
+//!     for i in 0..10 {
+//!         tx.send(format!("Message {i}")).unwrap();
+//!     }
+//! });
+//! for i in 0..10 {
+//!     assert_eq!(rx.recv().unwrap(), format!("Message {i}"));
+//! }
+//! producer.join().unwrap();
+//! ```
+
+mod error;
+mod receiver;
+mod sender;
+
+use std::time::Instant;
+
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use receiver::{IntoIter, Iter, Receiver, TryIter};
+pub use sender::Sender;
+
+use crate::loom::{spin_loop, yield_now, Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::{ArrayQueue, EventCount, LinkedQueue, Queue};
+
+/// How a blocked `send` or `recv` waits.
+///
+/// # Examples
+///
+/// ```
+/// use wharf::channel::{with_queue_and_strategy, WaitStrategy};
+/// use wharf::ArrayQueue;
+///
+/// let (tx, rx) = with_queue_and_strategy(ArrayQueue::new(16), WaitStrategy::SpinYield);
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum WaitStrategy {
+    /// Busy-spin with a `spin_loop` hint. The lowest wake-up latency when every thread has a
+    /// core of its own; collapses when threads outnumber cores.
+    Spin,
+    /// Spin briefly, then `yield_now` between retries. Never sleeps in the kernel; costs a
+    /// core while waiting, but gives it up to runnable threads.
+    SpinYield,
+    /// Spin briefly, then sleep until notified (the default). The right choice unless you
+    /// have dedicated cores: idle waiters cost nothing.
+    #[default]
+    SpinPark,
+}
+
+/// Spins of the non-sleeping strategies before `SpinYield` starts yielding.
+const SPINS_BEFORE_YIELD: u32 = 100;
+
+/// The queue behind [`bounded`] and [`unbounded`] channels, so that both have the one type
+/// `Sender<T>` (as in crossbeam-channel).
+#[derive(Debug)]
+pub enum Flavor<T> {
+    /// A [`bounded`] channel's ring.
+    Bounded(ArrayQueue<T>),
+    /// An [`unbounded`] channel's list.
+    Unbounded(LinkedQueue<T>),
+}
+
+impl<T> Queue<T> for Flavor<T> {
+    #[inline]
+    fn try_push(&self, value: T) -> Result<(), T> {
+        match self {
+            Self::Bounded(q) => Queue::try_push(q, value),
+            Self::Unbounded(q) => Queue::try_push(q, value),
+        }
+    }
+    #[inline]
+    fn try_pop(&self) -> Option<T> {
+        match self {
+            Self::Bounded(q) => Queue::try_pop(q),
+            Self::Unbounded(q) => Queue::try_pop(q),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Self::Bounded(q) => Queue::len(q),
+            Self::Unbounded(q) => Queue::len(q),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Bounded(q) => Queue::is_empty(q),
+            Self::Unbounded(q) => Queue::is_empty(q),
+        }
+    }
+    #[inline]
+    fn capacity(&self) -> Option<usize> {
+        match self {
+            Self::Bounded(q) => Queue::capacity(q),
+            Self::Unbounded(q) => Queue::capacity(q),
+        }
+    }
+}
+
+/// The state all handles of one channel share.
+///
+/// Invariants:
+/// - `senders` and `receivers` count live handles; when either reaches zero, `disconnected`
+///   is set (and never cleared) and both event counts are notified.
+/// - A value is in `queue` from a successful push until a successful pop, or until the last
+///   handle drops the `Chan` (and with it the queue, which drops what is left).
+struct Chan<T, Q> {
+    queue: Q,
+    /// Live `Sender`s.
+    senders: AtomicUsize,
+    /// Live `Receiver`s.
+    receivers: AtomicUsize,
+    /// Set once every sender or every receiver is gone.
+    disconnected: AtomicBool,
+    /// Receivers wait here for a value or a disconnect.
+    not_empty: EventCount,
+    /// Senders wait here for room or a disconnect (only a bounded queue makes them wait).
+    not_full: EventCount,
+    strategy: WaitStrategy,
+    /// `queue.capacity().is_some()`, cached: only then can a sender wait for room.
+    bounded: bool,
+    _marker: core::marker::PhantomData<fn(T) -> T>,
+}
+
+impl<T, Q: Queue<T>> Chan<T, Q> {
+    fn is_disconnected(&self) -> bool {
+        // SeqCst: read after `prepare_wait`'s fence, as part of the waiter's re-check; and it
+        // synchronises with the store in `disconnect`, making every push before it visible.
+        self.disconnected.load(Ordering::SeqCst)
+    }
+
+    fn disconnect(&self) {
+        // SeqCst: the condition write of the event-count protocol (see `EventCount`).
+        self.disconnected.store(true, Ordering::SeqCst);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+
+    /// Retries `attempt` until it gives an answer, waiting on `ec` between tries as the
+    /// strategy says. Returns `None` if `deadline` passes first.
+    fn wait_for<R>(
+        &self,
+        ec: &EventCount,
+        deadline: Option<Instant>,
+        mut attempt: impl FnMut() -> Option<R>,
+    ) -> Option<R> {
+        let mut spins = 0u32;
+        loop {
+            if let Some(answer) = attempt() {
+                return Some(answer);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                // One last try after the deadline, so a value that arrived with it is taken.
+                return attempt();
+            }
+            match self.strategy {
+                WaitStrategy::Spin => spin_loop(),
+                WaitStrategy::SpinYield if spins < SPINS_BEFORE_YIELD => {
+                    spins += 1;
+                    spin_loop();
+                }
+                WaitStrategy::SpinYield => yield_now(),
+                WaitStrategy::SpinPark => {
+                    let key = ec.prepare_wait();
+                    if let Some(answer) = attempt() {
+                        key.cancel();
+                        return Some(answer);
+                    }
+                    match deadline {
+                        None => key.wait(),
+                        Some(deadline) => {
+                            if !key.wait_deadline(deadline) {
+                                return attempt();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One non-blocking send.
+    #[inline]
+    fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        if self.is_disconnected() {
+            return Err(TrySendError::Disconnected(value));
+        }
+        match self.queue.try_push(value) {
+            Ok(()) => {
+                self.not_empty.notify_one();
+                Ok(())
+            }
+            Err(value) => Err(TrySendError::Full(value)),
+        }
+    }
+
+    /// Sends, waiting for room until `deadline`.
+    fn send_until(&self, value: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        let value = match self.try_send(value) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Disconnected(v)) => return Err(SendTimeoutError::Disconnected(v)),
+            Err(TrySendError::Full(v)) => v,
+        };
+        let mut held = Some(value);
+        let sent = self.wait_for(&self.not_full, deadline, || {
+            let value = held.take()?;
+            match self.try_send(value) {
+                Ok(()) => Some(Ok(())),
+                Err(TrySendError::Disconnected(v)) => Some(Err(v)),
+                Err(TrySendError::Full(v)) => {
+                    held = Some(v);
+                    None
+                }
+            }
+        });
+        match sent {
+            Some(Ok(())) => Ok(()),
+            Some(Err(v)) => Err(SendTimeoutError::Disconnected(v)),
+            None => Err(SendTimeoutError::Timeout(
+                held.expect("a timed-out send keeps its value"),
+            )),
+        }
+    }
+
+    /// One non-blocking receive.
+    #[inline]
+    fn try_recv(&self) -> Result<T, TryRecvError> {
+        if let Some(value) = self.queue.try_pop() {
+            if self.bounded {
+                self.not_full.notify_one();
+            }
+            return Ok(value);
+        }
+        if !self.is_disconnected() {
+            return Err(TryRecvError::Empty);
+        }
+        // Every sender is gone, and all their pushes are visible now: drain what is left.
+        self.queue.try_pop().ok_or(TryRecvError::Disconnected)
+    }
+
+    /// Receives, waiting for a value until `deadline`.
+    fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        let attempt = || match self.try_recv() {
+            Ok(value) => Some(Ok(value)),
+            Err(TryRecvError::Disconnected) => Some(Err(RecvTimeoutError::Disconnected)),
+            Err(TryRecvError::Empty) => None,
+        };
+        self.wait_for(&self.not_empty, deadline, attempt)
+            .unwrap_or(Err(RecvTimeoutError::Timeout))
+    }
+}
+
+/// Creates a channel of capacity `cap` over an [`ArrayQueue`].
+///
+/// # Panics
+///
+/// Panics if `cap` is 0 (zero-capacity rendezvous channels are not offered: use 1) or too
+/// large to allocate, as [`ArrayQueue::new`] does.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::bounded(2);
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// assert!(tx.try_send(3).unwrap_err().is_full());
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(
+        cap > 0,
+        "wharf::channel::bounded: capacity must be at least 1 (no rendezvous channels)"
+    );
+    with_queue(Flavor::Bounded(ArrayQueue::new(cap)))
+}
+
+/// Creates a channel of unlimited capacity over a [`LinkedQueue`].
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::unbounded();
+/// for i in 0..1000 {
+///     tx.send(i).unwrap(); // never blocks
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    with_queue(Flavor::Unbounded(LinkedQueue::new()))
+}
+
+/// Creates a channel over `queue`, with the default [`WaitStrategy`].
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::with_queue(wharf::LinkedQueue::new());
+/// tx.send("hi").unwrap();
+/// assert_eq!(rx.try_recv(), Ok("hi"));
+/// ```
+pub fn with_queue<T, Q: Queue<T>>(queue: Q) -> (Sender<T, Q>, Receiver<T, Q>) {
+    with_queue_and_strategy(queue, WaitStrategy::default())
+}
+
+/// Creates a channel over `queue` whose blocked operations wait as `strategy` says.
+///
+/// # Examples
+///
+/// ```
+/// use wharf::channel::{with_queue_and_strategy, WaitStrategy};
+/// let (tx, rx) = with_queue_and_strategy(wharf::ArrayQueue::new(4), WaitStrategy::Spin);
+/// tx.send(3).unwrap();
+/// assert_eq!(rx.recv(), Ok(3));
+/// ```
+pub fn with_queue_and_strategy<T, Q: Queue<T>>(
+    queue: Q,
+    strategy: WaitStrategy,
+) -> (Sender<T, Q>, Receiver<T, Q>) {
+    let bounded = queue.capacity().is_some();
+    let chan = Arc::new(Chan {
+        queue,
+        senders: AtomicUsize::new(1),
+        receivers: AtomicUsize::new(1),
+        disconnected: AtomicBool::new(false),
+        not_empty: EventCount::new(),
+        not_full: EventCount::new(),
+        strategy,
+        bounded,
+        _marker: core::marker::PhantomData,
+    });
+    (Sender::new(chan.clone()), Receiver::new(chan))
+}

@@ -1,0 +1,359 @@
+//! Blocking waits for a condition that lives outside the waiter, without lost wake-ups and at
+//! no cost to the notifier when nobody waits.
+//!
+//! # Algorithm
+//!
+//! The eventcount of Dmitry Vyukov ("eventcount", 1024cores.net) as refined in folly's and
+//! Eigen's `EventCount`: one 64-bit state word holds an *epoch* (high 32 bits) and the number
+//! of registered waiters (low 32 bits).
+//!
+//! - A waiter *prepares* with one read-modify-write that registers it and reads the epoch
+//!   as its key, re-checks its condition, and then either *cancels* (the condition holds) or
+//!   *commits*: it waits until the epoch moves past its key.
+//! - A notifier, after making the condition true, issues a `SeqCst` fence and loads the state.
+//!   With no waiter registered it is done: no read-modify-write, no system call. Otherwise it
+//!   bumps the epoch, and only if some waiter has gone to sleep does it take the lock and
+//!   signal the condition variable.
+//!
+//! The fence pair is a Dekker handshake: either the notifier's load sees the waiter's
+//! registration, or the waiter's re-check sees the notifier's condition. So a waiter that
+//! commits is always woken by a later notify.
+//!
+//! A committed waiter first spins on the epoch for [`SPIN_ROUNDS`] rounds, so a wake-up that
+//! arrives within microseconds costs the notifier no system call; then it sleeps on a
+//! condition variable.
+
+use std::time::{Duration, Instant};
+
+use crate::loom::{fence, spin_loop, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
+
+/// Spin rounds (each a `spin_loop` hint and one load) a committed waiter makes before it
+/// sleeps. On the 2-core machines this crate is measured on, 128 rounds is about 1–4 µs:
+/// long enough to catch a producer on the other core that is mid-push (a cross-core hand-off
+/// takes 0.1–0.5 µs), short enough that a waiter that will sleep anyway wastes little of a core
+/// another thread may need. Chosen with the wake-up latency workload of the benchmark suite.
+pub const SPIN_ROUNDS: u32 = if cfg!(loom) { 1 } else { 128 };
+
+/// One registered waiter in the low half of the state word.
+const ONE_WAITER: u64 = 1;
+/// The waiter count's bits.
+const WAITERS: u64 = (1 << 32) - 1;
+/// One epoch step in the high half of the state word.
+const ONE_EPOCH: u64 = 1 << 32;
+
+/// A count of events that threads can wait on: the eventcount of Vyukov, folly and Eigen.
+///
+/// It turns a non-blocking check ("is there an item?") into a blocking wait without a lock on
+/// the fast path. The protocol:
+///
+/// 1. Check the condition; if it holds, you are done.
+/// 2. [`prepare_wait`](EventCount::prepare_wait) to get a [`Key`].
+/// 3. Check the condition again; if it holds, [`cancel`](Key::cancel) (or drop the key).
+/// 4. Otherwise [`wait`](Key::wait) (or wait with a timeout or deadline), then go to 1.
+///
+/// Whoever makes the condition true calls [`notify_one`](EventCount::notify_one) or
+/// [`notify_all`](EventCount::notify_all) *after* doing so.
+///
+/// # Memory ordering contract
+///
+/// `notify_*` begins with a `SeqCst` fence and `prepare_wait` ends with one. So if the
+/// notifier's write that makes the condition true comes before its `notify_*` call, and the
+/// waiter's re-check (step 3) comes after `prepare_wait`, then at least one of the two sees
+/// the other: the re-check sees the condition, or the notify sees the waiter and wakes it.
+/// The condition's own atomics may use any ordering (even `Relaxed`). A return from a wait
+/// is a hint to re-check, not a promise the condition holds: waits may wake spuriously, and
+/// `notify_one` may release more than one waiter.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use std::thread;
+/// use wharf::EventCount;
+///
+/// let ready = Arc::new(AtomicBool::new(false));
+/// let ec = Arc::new(EventCount::new());
+/// let waiter = {
+///     let (ready, ec) = (ready.clone(), ec.clone());
+///     thread::spawn(move || loop {
+///         if ready.load(Ordering::Relaxed) {
+///             return;
+///         }
+///         let key = ec.prepare_wait();
+///         if ready.load(Ordering::Relaxed) {
+///             key.cancel();
+///             return;
+///         }
+///         key.wait();
+///     })
+/// };
+/// ready.store(true, Ordering::Relaxed);
+/// ec.notify_all();
+/// waiter.join().unwrap();
+/// ```
+pub struct EventCount {
+    /// The epoch in the high 32 bits (bumped by each notify that finds a waiter; wraps), the
+    /// number of prepared, not yet finished waiters in the low 32 bits.
+    state: AtomicU64,
+    /// How many committed waiters are asleep, or about to sleep, on `cond`.
+    sleepers: AtomicUsize,
+    /// Guards the sleep so a signal cannot fall between a sleeper's epoch check and its sleep.
+    lock: Mutex<()>,
+    /// Where committed waiters sleep after spinning.
+    cond: Condvar,
+}
+
+impl EventCount {
+    /// Creates an event count with no waiters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ec = wharf::EventCount::new();
+    /// ec.notify_one(); // nobody waits: a fence and a load
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            state: AtomicU64::new(0),
+            sleepers: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            cond: Condvar::new(),
+        }
+    }
+
+    /// Registers the calling thread as a waiter and returns its key. Re-check the condition
+    /// after this call, then cancel or wait with the key.
+    ///
+    /// Emits a `SeqCst` fence after registering (see the ordering contract on the type).
+    ///
+    /// # Panics
+    ///
+    /// Panics if 2³² − 1 waiters are already registered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ec = wharf::EventCount::new();
+    /// let key = ec.prepare_wait();
+    /// key.cancel();
+    /// ```
+    pub fn prepare_wait(&self) -> Key<'_> {
+        // SeqCst: registration and key in one step, in the single order with notifiers.
+        let state = self.state.fetch_add(ONE_WAITER, Ordering::SeqCst);
+        if state & WAITERS == WAITERS {
+            self.state.fetch_sub(ONE_WAITER, Ordering::Relaxed);
+            panic!("EventCount: too many waiters");
+        }
+        // SeqCst fence: the caller's re-check of its condition may not move before the
+        // registration; pairs with the fence in `notify`.
+        fence(Ordering::SeqCst);
+        Key {
+            ec: self,
+            epoch: state >> 32,
+        }
+    }
+
+    /// Wakes one committed waiter (and releases every waiter still spinning).
+    ///
+    /// Costs a `SeqCst` fence and one load when nobody waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// wharf::EventCount::new().notify_one();
+    /// ```
+    #[inline]
+    pub fn notify_one(&self) {
+        self.notify(false);
+    }
+
+    /// Wakes every waiter that prepared before this call.
+    ///
+    /// Costs a `SeqCst` fence and one load when nobody waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// wharf::EventCount::new().notify_all();
+    /// ```
+    #[inline]
+    pub fn notify_all(&self) {
+        self.notify(true);
+    }
+
+    #[inline(always)]
+    fn notify(&self, all: bool) {
+        // SeqCst fence: the caller's write of its condition may not move after our load of
+        // the waiter count; pairs with the fence in `prepare_wait`.
+        fence(Ordering::SeqCst);
+        // Relaxed: the fence above orders it.
+        if self.state.load(Ordering::Relaxed) & WAITERS != 0 {
+            self.notify_slow(all);
+        }
+    }
+
+    #[cold]
+    fn notify_slow(&self, all: bool) {
+        // SeqCst: the bump and the `sleepers` load below form the second Dekker pair, with
+        // the sleeper's increment of `sleepers` and its epoch check.
+        self.state.fetch_add(ONE_EPOCH, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) != 0 {
+            // Taking the lock waits out a sleeper that checked the epoch but is not yet
+            // asleep, so our signal cannot fall in between.
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            if all {
+                self.cond.notify_all();
+            } else {
+                self.cond.notify_one();
+            }
+        }
+    }
+
+    /// Whether the epoch has moved past `key`.
+    #[inline]
+    fn moved(&self, key: u64) -> bool {
+        // Acquire: pairs with the notifier's bump, so its condition write is visible to the
+        // caller's re-check.
+        self.state.load(Ordering::Acquire) >> 32 != key
+    }
+
+    /// Waits for the epoch to move past `key`, or for `deadline`. Returns `false` on timeout.
+    fn wait_until(&self, key: u64, deadline: Option<Instant>) -> bool {
+        for _ in 0..SPIN_ROUNDS {
+            if self.moved(key) {
+                return true;
+            }
+            spin_loop();
+        }
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        // SeqCst: pairs with the bump and the `sleepers` load in `notify_slow`.
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let notified = loop {
+            // SeqCst: see above.
+            if self.state.load(Ordering::SeqCst) >> 32 != key {
+                break true;
+            }
+            guard = match deadline {
+                None => self.cond.wait(guard).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break false;
+                    }
+                    let (guard, _) = self
+                        .cond
+                        .wait_timeout(guard, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner());
+                    guard
+                }
+            };
+        };
+        // Relaxed: only makes later notifiers skip the lock; a stale count costs them a lock.
+        self.sleepers.fetch_sub(1, Ordering::Relaxed);
+        drop(guard);
+        notified
+    }
+}
+
+impl Default for EventCount {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for EventCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state.load(Ordering::Relaxed);
+        f.debug_struct("EventCount")
+            .field("epoch", &(state >> 32))
+            .field("waiters", &(state & WAITERS))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A registered waiter of an [`EventCount`], from [`EventCount::prepare_wait`].
+///
+/// Consume it with [`wait`](Key::wait), [`wait_timeout`](Key::wait_timeout),
+/// [`wait_deadline`](Key::wait_deadline) or [`cancel`](Key::cancel). Dropping it cancels.
+#[must_use = "a prepared waiter must wait or cancel"]
+pub struct Key<'a> {
+    ec: &'a EventCount,
+    epoch: u64,
+}
+
+impl Key<'_> {
+    /// Gives up waiting: the condition held on the re-check.
+    ///
+    /// A cancelled waiter never took a wake-up from anyone: a notify only signals waiters
+    /// that have committed and gone to sleep, so nothing is lost by cancelling.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ec = wharf::EventCount::new();
+    /// ec.prepare_wait().cancel();
+    /// ```
+    pub fn cancel(self) {}
+
+    /// Blocks until a notify that came after [`prepare_wait`](EventCount::prepare_wait).
+    ///
+    /// May also return spuriously; re-check the condition after it returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let ec = Arc::new(wharf::EventCount::new());
+    /// let key = ec.prepare_wait();
+    /// let notifier = { let ec = ec.clone(); std::thread::spawn(move || ec.notify_one()) };
+    /// key.wait();
+    /// notifier.join().unwrap();
+    /// ```
+    pub fn wait(self) {
+        self.ec.wait_until(self.epoch, None);
+    }
+
+    /// Blocks until notified or until `timeout` has passed. Returns `false` if it timed out.
+    ///
+    /// A timeout too large to represent (such as `Duration::MAX`) waits without limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let ec = wharf::EventCount::new();
+    /// assert!(!ec.prepare_wait().wait_timeout(Duration::from_millis(1)));
+    /// ```
+    pub fn wait_timeout(self, timeout: Duration) -> bool {
+        self.ec
+            .wait_until(self.epoch, Instant::now().checked_add(timeout))
+    }
+
+    /// Blocks until notified or until `deadline`. Returns `false` if the deadline passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// let ec = wharf::EventCount::new();
+    /// assert!(!ec.prepare_wait().wait_deadline(Instant::now()));
+    /// ```
+    pub fn wait_deadline(self, deadline: Instant) -> bool {
+        self.ec.wait_until(self.epoch, Some(deadline))
+    }
+}
+
+impl Drop for Key<'_> {
+    fn drop(&mut self) {
+        // Relaxed: the count only tells notifiers whether to look further; the SeqCst
+        // registration is what pairs with them.
+        self.ec.state.fetch_sub(ONE_WAITER, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key").field("epoch", &self.epoch).finish()
+    }
+}
