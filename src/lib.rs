@@ -53,6 +53,6 @@ mod loom;
 mod queue;
 
 pub use array_queue::{ArrayQueue, IntoIter as ArrayQueueIntoIter};
-pub use event_count::{EventCount, Key, SPIN_ROUNDS};
+pub use event_count::{EventCount, Key, SPIN_ROUNDS, YIELD_ROUNDS};
 pub use linked_queue::{IntoIter as LinkedQueueIntoIter, LinkedQueue};
 pub use queue::Queue;
