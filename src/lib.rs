@@ -51,8 +51,10 @@ mod event_count;
 mod linked_queue;
 mod loom;
 mod queue;
+mod wait;
 
 pub use array_queue::{ArrayQueue, IntoIter as ArrayQueueIntoIter};
 pub use event_count::{EventCount, Key, SPIN_ROUNDS, YIELD_ROUNDS};
 pub use linked_queue::{IntoIter as LinkedQueueIntoIter, LinkedQueue};
 pub use queue::Queue;
+pub use wait::WaitStrategy;

@@ -17,7 +17,8 @@
 //!
 //! A blocked operation waits on an [`EventCount`](crate::EventCount): a send or receive with
 //! nobody waiting pays one fence and one load for the wake-up check, and no system call. A
-//! waiter spins briefly, then sleeps; see [`WaitStrategy`] for the alternatives.
+//! waiter spins briefly, then sleeps; see [`WaitStrategy`] for the alternatives (with them,
+//! nobody sleeps, so even the fence is skipped).
 //!
 //! # Examples
 //!
@@ -51,37 +52,9 @@ pub use error::{
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
 pub use sender::Sender;
 
-use crate::loom::{spin_loop, yield_now, Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+pub use crate::WaitStrategy;
 use crate::{ArrayQueue, EventCount, LinkedQueue, Queue};
-
-/// How a blocked `send` or `recv` waits.
-///
-/// # Examples
-///
-/// ```
-/// use wharf::channel::{with_queue_and_strategy, WaitStrategy};
-/// use wharf::ArrayQueue;
-///
-/// let (tx, rx) = with_queue_and_strategy(ArrayQueue::new(16), WaitStrategy::SpinYield);
-/// tx.send(1).unwrap();
-/// assert_eq!(rx.recv(), Ok(1));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum WaitStrategy {
-    /// Busy-spin with a `spin_loop` hint. The lowest wake-up latency when every thread has a
-    /// core of its own; collapses when threads outnumber cores.
-    Spin,
-    /// Spin briefly, then `yield_now` between retries. Never sleeps in the kernel; costs a
-    /// core while waiting, but gives it up to runnable threads.
-    SpinYield,
-    /// Spin briefly, then sleep until notified (the default). The right choice unless you
-    /// have dedicated cores: idle waiters cost nothing.
-    #[default]
-    SpinPark,
-}
-
-/// Spins of the non-sleeping strategies before `SpinYield` starts yielding.
-const SPINS_BEFORE_YIELD: u32 = 100;
 
 /// The queue behind [`bounded`] and [`unbounded`] channels, so that both have the one type
 /// `Sender<T>` (as in crossbeam-channel).
@@ -168,49 +141,6 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         self.not_full.notify_all();
     }
 
-    /// Retries `attempt` until it gives an answer, waiting on `ec` between tries as the
-    /// strategy says. Returns `None` if `deadline` passes first.
-    fn wait_for<R>(
-        &self,
-        ec: &EventCount,
-        deadline: Option<Instant>,
-        mut attempt: impl FnMut() -> Option<R>,
-    ) -> Option<R> {
-        let mut spins = 0u32;
-        loop {
-            if let Some(answer) = attempt() {
-                return Some(answer);
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                // One last try after the deadline, so a value that arrived with it is taken.
-                return attempt();
-            }
-            match self.strategy {
-                WaitStrategy::Spin => spin_loop(),
-                WaitStrategy::SpinYield if spins < SPINS_BEFORE_YIELD => {
-                    spins += 1;
-                    spin_loop();
-                }
-                WaitStrategy::SpinYield => yield_now(),
-                WaitStrategy::SpinPark => {
-                    let key = ec.prepare_wait();
-                    if let Some(answer) = attempt() {
-                        key.cancel();
-                        return Some(answer);
-                    }
-                    match deadline {
-                        None => key.wait(),
-                        Some(deadline) => {
-                            if !key.wait_deadline(deadline) {
-                                return attempt();
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// One non-blocking send.
     #[inline]
     fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
@@ -219,7 +149,9 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
         match self.queue.try_push(value) {
             Ok(()) => {
-                self.not_empty.notify_one();
+                if self.strategy.parks() {
+                    self.not_empty.notify_one();
+                }
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
@@ -234,7 +166,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             Err(TrySendError::Full(v)) => v,
         };
         let mut held = Some(value);
-        let sent = self.wait_for(&self.not_full, deadline, || {
+        let sent = self.strategy.wait_for(&self.not_full, deadline, || {
             let value = held.take()?;
             match self.try_send(value) {
                 Ok(()) => Some(Ok(())),
@@ -258,7 +190,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     #[inline]
     fn try_recv(&self) -> Result<T, TryRecvError> {
         if let Some(value) = self.queue.try_pop() {
-            if self.bounded {
+            if self.bounded && self.strategy.parks() {
                 self.not_full.notify_one();
             }
             return Ok(value);
@@ -277,7 +209,8 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             Err(TryRecvError::Disconnected) => Some(Err(RecvTimeoutError::Disconnected)),
             Err(TryRecvError::Empty) => None,
         };
-        self.wait_for(&self.not_empty, deadline, attempt)
+        self.strategy
+            .wait_for(&self.not_empty, deadline, attempt)
             .unwrap_or(Err(RecvTimeoutError::Timeout))
     }
 }
