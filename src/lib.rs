@@ -6,6 +6,8 @@
 //! - [`Queue`]: the trait both implement, for code generic over "a queue".
 //! - [`EventCount`]: blocking waits without lost wake-ups, free when nobody waits.
 //! - [`channel`]: blocking MPMC channels (send/recv, timeouts, disconnection) over any queue.
+//! - [`broadcast`]: a publish/subscribe ring where every subscriber sees every message in
+//!   order, with backpressure or lossy overflow.
 //!
 //! Both queues offer the method names and meanings of `crossbeam_queue`'s `ArrayQueue` and
 //! `SegQueue`, so switching is a change of import.
@@ -46,6 +48,7 @@
 )]
 
 mod array_queue;
+pub mod broadcast;
 pub mod channel;
 mod event_count;
 mod linked_queue;

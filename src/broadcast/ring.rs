@@ -1,0 +1,442 @@
+//! The shared ring of a broadcast channel: slots, the claim cursor, the subscriber registry.
+//!
+//! Sequences are `u64` and never wrap in practice (2⁶⁴ messages). Message `s` lives in slot
+//! `s mod cap`.
+//!
+//! Invariants:
+//! - `cursor` is the next sequence to be claimed; every sequence below it is claimed, and a
+//!   claimed sequence is always written (publishing cannot fail once it has claimed).
+//! - A slot's `seq` is 0 if the slot was never written, else `s + 1` where `s` is the message it
+//!   holds; it only grows, by `cap` at a time. The slot's value is initialised iff `seq != 0`.
+//! - Backpressure: a registered subscriber's entry in `readers` is at most its next sequence;
+//!   a publisher overwrites message `m` only after seeing every entry above `m` (the gate), so
+//!   no registered subscriber can still need it.
+//! - Lossy: a slot's value is written only under its `lock`'s `WRITER` bit, with no reader
+//!   inside; readers read it only inside the lock, after checking `seq` again.
+
+use core::mem::MaybeUninit;
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::{fence, AtomicBool, AtomicU64, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::{EventCount, WaitStrategy};
+
+use super::Overflow;
+
+/// A registry entry with no subscriber.
+const FREE: u64 = u64::MAX;
+/// The writer bit of a lossy slot's lock; the bits below count readers inside.
+const WRITER: usize = 1 << (usize::BITS - 1);
+
+struct Slot<T> {
+    /// 0, or one past the sequence of the message held.
+    seq: AtomicU64,
+    /// Lossy only: `WRITER` while a publisher replaces the value, plus the number of readers
+    /// inside.
+    lock: AtomicUsize,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// Why a read of sequence `r` found no message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Miss {
+    /// Message `r` is not published yet.
+    NotYet,
+    /// Message `r` was overwritten (lossy only).
+    Overwritten,
+}
+
+pub(super) struct Ring<T> {
+    /// The next sequence to claim.
+    cursor: CachePadded<AtomicU64>,
+    /// Backpressure: a lower bound of every registered subscriber's next sequence, cached so
+    /// publishers rarely scan `readers`. Only grows.
+    gate: CachePadded<AtomicU64>,
+    slots: Box<[Slot<T>]>,
+    cap: u64,
+    /// `cap - 1` when `cap` is a power of two (index by mask), else 0 (index by remainder).
+    mask: u64,
+    pub(super) overflow: Overflow,
+    pub(super) strategy: WaitStrategy,
+    /// Backpressure: each registered subscriber's next sequence, or `FREE`.
+    readers: Box<[CachePadded<AtomicU64>]>,
+    /// How many entries of `readers` have ever been used (scans stop there).
+    readers_used: AtomicUsize,
+    /// Live publisher handles.
+    pub(super) publishers: AtomicUsize,
+    /// Set when the last publisher is gone.
+    closed: AtomicBool,
+    /// Subscribers wait here for a message or the close.
+    pub(super) published: EventCount,
+    /// Backpressure publishers wait here for a subscriber to move on or leave.
+    pub(super) freed: EventCount,
+}
+
+// SAFETY: values are sent in by publishers (needs `T: Send`) and read by reference from many
+// subscriber threads at once (needs `T: Sync`; cloning through `&T` in parallel is exactly
+// what RUSTSEC-2025-0023 found unsound without it). All other state is atomic.
+unsafe impl<T: Send + Sync> Send for Ring<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for Ring<T> {}
+
+impl<T> Ring<T> {
+    pub(super) fn new(
+        cap: usize,
+        overflow: Overflow,
+        strategy: WaitStrategy,
+        max_subscribers: usize,
+    ) -> Self {
+        assert!(cap > 0, "broadcast capacity must be non-zero");
+        let mut slots = Vec::new();
+        if slots.try_reserve_exact(cap).is_err() {
+            panic!("broadcast capacity {cap} is too large: cannot allocate its slots");
+        }
+        slots.extend((0..cap).map(|_| Slot {
+            seq: AtomicU64::new(0),
+            lock: AtomicUsize::new(0),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        let registry = match overflow {
+            Overflow::Backpressure => max_subscribers,
+            Overflow::Lossy => 0,
+        };
+        let cap = cap as u64;
+        Self {
+            cursor: CachePadded::new(AtomicU64::new(0)),
+            gate: CachePadded::new(AtomicU64::new(0)),
+            slots: slots.into_boxed_slice(),
+            cap,
+            mask: if cap.is_power_of_two() { cap - 1 } else { 0 },
+            overflow,
+            strategy,
+            readers: (0..registry)
+                .map(|_| CachePadded::new(AtomicU64::new(FREE)))
+                .collect(),
+            readers_used: AtomicUsize::new(0),
+            publishers: AtomicUsize::new(1),
+            closed: AtomicBool::new(false),
+            published: EventCount::new(),
+            freed: EventCount::new(),
+        }
+    }
+
+    pub(super) fn capacity(&self) -> usize {
+        self.cap as usize
+    }
+
+    #[inline(always)]
+    fn slot(&self, seq: u64) -> &Slot<T> {
+        let index = if self.mask != 0 || self.cap == 1 {
+            seq & self.mask
+        } else {
+            seq % self.cap
+        };
+        debug_assert!((index as usize) < self.slots.len());
+        // SAFETY: `index < cap == slots.len()`, by the mask or the remainder.
+        unsafe { self.slots.get_unchecked(index as usize) }
+    }
+
+    /// The next sequence that will be claimed.
+    pub(super) fn tail(&self) -> u64 {
+        // SeqCst: part of the join and gate handshake (see `join` and `room`).
+        self.cursor.load(Ordering::SeqCst)
+    }
+
+    // ---- publishing -------------------------------------------------------------------------
+
+    /// The sequence the single publisher will claim next (nobody else moves `cursor`).
+    #[inline]
+    pub(super) fn next_single(&self) -> u64 {
+        // Relaxed: only the single publisher stores to `cursor`.
+        self.cursor.load(Ordering::Relaxed)
+    }
+
+    /// Claims `seq`, which must be `next_single()`, for the single publisher.
+    #[inline]
+    pub(super) fn claim_single(&self, seq: u64) {
+        // Release: orders our earlier writes for whoever reads the cursor; the gate scan's
+        // fence orders it against the registry (see `recompute_gate`).
+        self.cursor.store(seq + 1, Ordering::Release);
+    }
+
+    /// Claims the next sequence among several publishers.
+    #[inline]
+    pub(super) fn claim_multi(&self) -> u64 {
+        // SeqCst: the claim is in the single order with subscribers' joins (see `join`).
+        self.cursor.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Claims the next sequence among several publishers, only if it has room now
+    /// (backpressure's `try_publish`).
+    pub(super) fn try_claim_multi(&self) -> Option<u64> {
+        let mut seq = self.cursor.load(Ordering::Relaxed);
+        loop {
+            if !self.room(seq) {
+                return None;
+            }
+            // SeqCst: as in `claim_multi`.
+            match self.cursor.compare_exchange_weak(
+                seq,
+                seq + 1,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(seq),
+                Err(now) => seq = now,
+            }
+        }
+    }
+
+    /// Backpressure: whether message `seq - cap`, which `seq` overwrites, is no longer needed
+    /// by any registered subscriber. Lossy rings always have room.
+    #[inline]
+    pub(super) fn room(&self, seq: u64) -> bool {
+        if self.overflow == Overflow::Lossy || seq < self.cap {
+            return true;
+        }
+        // Acquire: pairs with the Release store of a recomputed gate, which carried the
+        // subscribers' Release stores of their cursors: their reads of the slot are done.
+        seq - self.cap < self.gate.load(Ordering::Acquire) || self.recompute_gate(seq)
+    }
+
+    #[cold]
+    fn recompute_gate(&self, seq: u64) -> bool {
+        // SeqCst fence: our earlier claim (a Release store in single-publisher mode) may not
+        // move after the loads below; pairs with the SeqCst registration in `join`.
+        fence(Ordering::SeqCst);
+        // The cursor first, then the registry: a subscriber missed by the scan registered
+        // after these loads, so it starts at or beyond this cursor (see `join`).
+        let mut gate = self.tail();
+        let used = self.readers_used.load(Ordering::SeqCst);
+        for reader in &self.readers[..used] {
+            // SeqCst: the scan is in the single order with `join`'s registration. Acquire
+            // (implied) pairs with the subscriber's Release store of its cursor.
+            gate = gate.min(reader.load(Ordering::SeqCst));
+        }
+        // Release: hands the synchronisation of the scan to publishers that use the cache.
+        self.gate.fetch_max(gate, Ordering::Release);
+        seq - self.cap < gate
+    }
+
+    /// Writes message `seq` (claimed by the caller) and publishes it. Returns the message it
+    /// overwrote, for the caller to drop outside any lock.
+    ///
+    /// Backpressure callers must have seen `room(seq)`.
+    pub(super) fn write(&self, seq: u64, value: T) -> Option<T> {
+        let slot = self.slot(seq);
+        let previous = if seq < self.cap {
+            0
+        } else {
+            seq + 1 - self.cap
+        };
+        let backoff = Backoff::new();
+        // Wait for the writer of the slot's previous message (another publisher, preempted
+        // between claim and publish) to finish. Acquire: pairs with its Release store of `seq`.
+        while slot.seq.load(Ordering::Acquire) != previous {
+            backoff.snooze();
+        }
+        if self.overflow == Overflow::Lossy {
+            Self::lock_for_writing(slot);
+        }
+        // SAFETY: our claim makes us the slot's only writer now (the previous writer is done);
+        // backpressure: `room` proved no subscriber still reads the old message; lossy: the
+        // `WRITER` bit keeps every reader out. The value is initialised iff `previous != 0`.
+        let old = slot.value.with_mut(|p| unsafe {
+            let old = core::mem::replace(&mut *p, MaybeUninit::new(value));
+            (previous != 0).then(|| old.assume_init())
+        });
+        // Release: publishes the value to readers' Acquire loads of `seq`.
+        slot.seq.store(seq + 1, Ordering::Release);
+        if self.overflow == Overflow::Lossy {
+            // Release: our write happens before any reader that enters after us.
+            slot.lock.fetch_and(!WRITER, Ordering::Release);
+        }
+        old
+    }
+
+    /// Publishes `value` as the claimed message `seq`: waits for room (backpressure), writes,
+    /// wakes subscribers, and only then drops the message it overwrote, so a panicking `Drop`
+    /// leaves the ring consistent.
+    pub(super) fn finish(&self, seq: u64, value: T) {
+        if !self.room(seq) {
+            self.strategy
+                .wait_for(&self.freed, None, || self.room(seq).then_some(()));
+        }
+        let old = self.write(seq, value);
+        if self.strategy.parks() {
+            self.published.notify_all();
+        }
+        drop(old);
+    }
+
+    /// Sets the slot's `WRITER` bit once no other writer holds it, then waits until the
+    /// readers inside have left. New readers back off as soon as the bit is set.
+    fn lock_for_writing(slot: &Slot<T>) {
+        let backoff = Backoff::new();
+        let mut state = slot.lock.load(Ordering::Relaxed);
+        loop {
+            if state & WRITER == 0 {
+                // Acquire: pairs with readers' Release decrements, so their reads are done
+                // before our write.
+                match slot.lock.compare_exchange_weak(
+                    state,
+                    state | WRITER,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => break,
+                    Err(now) => state = now,
+                }
+            } else {
+                backoff.snooze();
+                state = slot.lock.load(Ordering::Relaxed);
+            }
+        }
+        // Acquire: as above, for readers that leave after we set the bit.
+        while slot.lock.load(Ordering::Acquire) != WRITER {
+            backoff.snooze();
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    /// Reads message `r` through `f`, without blocking; hands `f` back on a miss.
+    #[inline]
+    pub(super) fn read<R, F: FnOnce(&T) -> R>(&self, r: u64, f: F) -> Result<R, (Miss, F)> {
+        let slot = self.slot(r);
+        // Acquire: pairs with the Release store in `write`, making the value visible.
+        let seq = slot.seq.load(Ordering::Acquire);
+        if seq < r + 1 {
+            return Err((Miss::NotYet, f));
+        }
+        if seq > r + 1 {
+            return Err((Miss::Overwritten, f));
+        }
+        match self.overflow {
+            // SAFETY: `seq` says the slot holds message `r`, and no publisher overwrites it
+            // before our registered cursor passes `r`, which we only do after this read.
+            Overflow::Backpressure => Ok(slot.value.with(|p| f(unsafe { (*p).assume_init_ref() }))),
+            Overflow::Lossy => Self::read_locked(slot, r, f),
+        }
+    }
+
+    fn read_locked<R, F: FnOnce(&T) -> R>(slot: &Slot<T>, r: u64, f: F) -> Result<R, (Miss, F)> {
+        /// Leaves the slot's lock even if `f` panics.
+        struct Inside<'a>(&'a AtomicUsize);
+        impl Drop for Inside<'_> {
+            fn drop(&mut self) {
+                // Release: our read happens before the next writer's write.
+                self.0.fetch_sub(1, Ordering::Release);
+            }
+        }
+        // Acquire: pairs with the writer's Release clearing of `WRITER`.
+        let state = slot.lock.fetch_add(1, Ordering::Acquire);
+        let inside = Inside(&slot.lock);
+        if state & WRITER != 0 {
+            // A writer is replacing the value: either message `r` was just published and its
+            // writer is still unlocking (not yet ours to read), or `r` is being overwritten.
+            drop(inside);
+            return Err((Miss::NotYet, f));
+        }
+        // Acquire: re-check under the lock; a writer may have replaced `r` since the first look.
+        if slot.seq.load(Ordering::Acquire) != r + 1 {
+            return Err((Miss::Overwritten, f));
+        }
+        // SAFETY: we are inside the lock with no writer, and the slot holds message `r`.
+        let out = slot.value.with(|p| f(unsafe { (*p).assume_init_ref() }));
+        drop(inside);
+        Ok(out)
+    }
+
+    // ---- subscribers -------------------------------------------------------------------------
+
+    /// Registers a subscriber; returns its registry entry (backpressure only) and the first
+    /// sequence it will read: the next message to be published.
+    pub(super) fn join(&self) -> (Option<usize>, u64) {
+        if self.overflow == Overflow::Lossy {
+            return (None, self.tail());
+        }
+        let first = self.tail();
+        for (index, reader) in self.readers.iter().enumerate() {
+            // SeqCst: the registration, then the cursor load below, in the single order with
+            // publishers' claims and gate scans: a scan that misses this entry read a cursor no
+            // later than `start`, so the gate it computes never lets `start` be overwritten.
+            if reader
+                .compare_exchange(FREE, first, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+            {
+                self.readers_used.fetch_max(index + 1, Ordering::SeqCst);
+                let start = self.tail();
+                // Release: as every cursor store (see `advance`).
+                reader.store(start, Ordering::Release);
+                return (Some(index), start);
+            }
+        }
+        panic!("broadcast: more than {} subscribers", self.readers.len());
+    }
+
+    /// Backpressure: moves a subscriber's registered cursor to `next`.
+    #[inline]
+    pub(super) fn advance(&self, entry: usize, next: u64) {
+        // Release: our reads of earlier messages happen before a publisher, having seen this,
+        // overwrites them.
+        self.readers[entry].store(next, Ordering::Release);
+        if self.strategy.parks() {
+            self.freed.notify_all();
+        }
+    }
+
+    /// Backpressure: frees a subscriber's registry entry, releasing what it held back.
+    pub(super) fn leave(&self, entry: usize) {
+        // Release: as in `advance`.
+        self.readers[entry].store(FREE, Ordering::Release);
+        self.freed.notify_all();
+    }
+
+    /// Lossy: where a subscriber that found message `r` overwritten continues: the oldest
+    /// message that may still be in the ring (always past `r`).
+    pub(super) fn oldest_after_lag(&self, r: u64) -> u64 {
+        self.tail().saturating_sub(self.cap).max(r + 1)
+    }
+
+    // ---- closing -----------------------------------------------------------------------------
+
+    pub(super) fn close(&self) {
+        // SeqCst: the condition write of the event-count protocol.
+        self.closed.store(true, Ordering::SeqCst);
+        self.published.notify_all();
+        self.freed.notify_all();
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        // SeqCst: read in waiters' re-checks (event-count protocol); also synchronises with the
+        // last publisher, so every message it published is visible.
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        /// Drops the values left in the ring, carrying on if one destructor panics.
+        struct Rest<'a, T>(core::slice::Iter<'a, Slot<T>>);
+        impl<T> Rest<'_, T> {
+            fn drain(&mut self) {
+                for slot in self.0.by_ref() {
+                    // Relaxed: `&mut self`, nobody else is here.
+                    if slot.seq.load(Ordering::Relaxed) != 0 {
+                        slot.seq.store(0, Ordering::Relaxed);
+                        // SAFETY: a slot with `seq != 0` holds an initialised value, dropped
+                        // only here, once (its `seq` is cleared first).
+                        slot.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
+                    }
+                }
+            }
+        }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                self.drain();
+            }
+        }
+        Rest(self.slots.iter()).drain();
+    }
+}

@@ -1,0 +1,281 @@
+//! The subscribing handle.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use super::ring::{Miss, Ring};
+use super::{RecvError, RecvTimeoutError, TryRecvError};
+use crate::loom::Arc;
+
+/// A subscriber: receives every message published after it joined, in order (under the
+/// lossy policy, less those it is told it missed).
+///
+/// Receiving takes `&mut self`: a subscriber is one reader. For several threads to each see
+/// every message, give each its own subscriber ([`Publisher::subscribe`](super::Publisher::subscribe)
+/// or [`resubscribe`](Subscriber::resubscribe)). Dropping a subscriber releases any
+/// backpressure it held.
+///
+/// # Examples
+///
+/// ```
+/// let (publisher, mut first) = wharf::broadcast::backpressure(8);
+/// let mut second = publisher.subscribe();
+/// publisher.publish(String::from("tick"));
+/// assert_eq!(first.recv().unwrap(), "tick");
+/// assert_eq!(second.recv_with(|s| s.len()).unwrap(), 4); // borrowing read: no clone
+/// ```
+pub struct Subscriber<T> {
+    ring: Arc<Ring<T>>,
+    /// The sequence of the next message to receive.
+    next: u64,
+    /// Backpressure: this subscriber's entry in the ring's registry.
+    entry: Option<usize>,
+}
+
+impl<T> Subscriber<T> {
+    pub(super) fn join(ring: Arc<Ring<T>>) -> Self {
+        let (entry, next) = ring.join();
+        Self { ring, next, entry }
+    }
+
+    /// One non-blocking receive through `f`; hands `f` back when there is nothing yet.
+    fn poll<R, F: FnOnce(&T) -> R>(
+        ring: &Ring<T>,
+        next: &mut u64,
+        entry: Option<usize>,
+        f: F,
+    ) -> Result<R, (TryRecvError, Option<F>)> {
+        let r = *next;
+        let f = match ring.read(r, f) {
+            Ok(out) => return Ok(Self::took(ring, next, entry, out)),
+            Err((Miss::Overwritten, _)) => return Err((Self::lagged(ring, next), None)),
+            Err((Miss::NotYet, f)) => f,
+        };
+        if !ring.is_closed() {
+            return Err((TryRecvError::Empty, Some(f)));
+        }
+        // Every publisher is gone, and everything they published is visible now.
+        match ring.read(r, f) {
+            Ok(out) => Ok(Self::took(ring, next, entry, out)),
+            Err((Miss::Overwritten, _)) => Err((Self::lagged(ring, next), None)),
+            Err((Miss::NotYet, _)) => Err((TryRecvError::Closed, None)),
+        }
+    }
+
+    #[inline]
+    fn took<R>(ring: &Ring<T>, next: &mut u64, entry: Option<usize>, out: R) -> R {
+        *next += 1;
+        if let Some(entry) = entry {
+            ring.advance(entry, *next);
+        }
+        out
+    }
+
+    fn lagged(ring: &Ring<T>, next: &mut u64) -> TryRecvError {
+        let resume = ring.oldest_after_lag(*next);
+        let missed = resume - *next;
+        *next = resume;
+        TryRecvError::Lagged(missed)
+    }
+
+    /// Receives through `f` (a borrowing read), waiting until `deadline`.
+    fn recv_until<R>(
+        &mut self,
+        f: impl FnOnce(&T) -> R,
+        deadline: Option<Instant>,
+    ) -> Result<R, RecvTimeoutError> {
+        let Self { ring, next, entry } = self;
+        let entry = *entry;
+        let mut f = Some(f);
+        let attempt = || match Self::poll(ring, next, entry, f.take()?) {
+            Ok(out) => Some(Ok(out)),
+            Err((TryRecvError::Empty, back)) => {
+                f = back;
+                None
+            }
+            Err((TryRecvError::Lagged(n), _)) => Some(Err(RecvTimeoutError::Lagged(n))),
+            Err((TryRecvError::Closed, _)) => Some(Err(RecvTimeoutError::Closed)),
+        };
+        ring.strategy
+            .wait_for(&ring.published, deadline, attempt)
+            .unwrap_or(Err(RecvTimeoutError::Timeout))
+    }
+
+    /// Calls `f` on the next message without cloning it, waiting for one to be published.
+    ///
+    /// Under the lossy policy, `f` runs while the message's slot is read-locked: a publisher
+    /// about to overwrite that one slot waits for `f` to return, so keep `f` short.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Lagged`] (lossy) or [`RecvError::Closed`]; `f` is not called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (publisher, mut subscriber) = wharf::broadcast::lossy(4);
+    /// publisher.publish(vec![1, 2, 3]);
+    /// assert_eq!(subscriber.recv_with(|v| v.iter().sum::<i32>()), Ok(6));
+    /// ```
+    pub fn recv_with<R>(&mut self, f: impl FnOnce(&T) -> R) -> Result<R, RecvError> {
+        self.recv_until(f, None).map_err(|e| match e {
+            RecvTimeoutError::Lagged(n) => RecvError::Lagged(n),
+            _ => RecvError::Closed,
+        })
+    }
+
+    /// Calls `f` on the next message if one is there now, without cloning it.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`], [`TryRecvError::Lagged`] (lossy) or [`TryRecvError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (publisher, mut subscriber) = wharf::broadcast::backpressure(4);
+    /// assert!(subscriber.try_recv_with(|v: &u8| *v).is_err());
+    /// publisher.publish(5u8);
+    /// assert_eq!(subscriber.try_recv_with(|v| *v * 2), Ok(10));
+    /// ```
+    pub fn try_recv_with<R>(&mut self, f: impl FnOnce(&T) -> R) -> Result<R, TryRecvError> {
+        Self::poll(&self.ring, &mut self.next, self.entry, f).map_err(|(e, _)| e)
+    }
+
+    /// How many messages have been published (or claimed) that this subscriber has not read
+    /// yet, as far as it can tell now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (publisher, subscriber) = wharf::broadcast::backpressure(4);
+    /// publisher.publish(1);
+    /// assert_eq!(subscriber.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        (self.ring.tail().saturating_sub(self.next)) as usize
+    }
+
+    /// Whether there is nothing new for this subscriber now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_publisher, subscriber) = wharf::broadcast::backpressure::<u8>(4);
+    /// assert!(subscriber.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A new subscriber of the same ring, which starts with the next message published (not
+    /// at this subscriber's position).
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::subscribe`](super::Publisher::subscribe).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (publisher, first) = wharf::broadcast::lossy(4);
+    /// let mut second = first.resubscribe();
+    /// publisher.publish(1);
+    /// assert_eq!(second.recv(), Ok(1));
+    /// ```
+    pub fn resubscribe(&self) -> Self {
+        Self::join(self.ring.clone())
+    }
+}
+
+impl<T: Clone> Subscriber<T> {
+    /// Receives a clone of the next message, waiting for one to be published.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Lagged`] (lossy: that many messages were overwritten before this
+    /// subscriber read them; the next call returns the oldest still there), or
+    /// [`RecvError::Closed`] once every publisher is gone and everything was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (publisher, mut subscriber) = wharf::broadcast::backpressure(4);
+    /// std::thread::spawn(move || publisher.publish(1));
+    /// assert_eq!(subscriber.recv(), Ok(1));
+    /// assert_eq!(subscriber.recv(), Err(wharf::broadcast::RecvError::Closed));
+    /// ```
+    pub fn recv(&mut self) -> Result<T, RecvError> {
+        self.recv_with(T::clone)
+    }
+
+    /// Receives a clone of the next message if one is there now.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_recv_with`](Self::try_recv_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (publisher, mut subscriber) = wharf::broadcast::lossy(4);
+    /// publisher.publish('a');
+    /// assert_eq!(subscriber.try_recv(), Ok('a'));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.try_recv_with(T::clone)
+    }
+
+    /// Receives a clone of the next message, waiting at most `timeout`. A timeout too large
+    /// to represent (such as `Duration::MAX`) waits without limit.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`], or as [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_publisher, mut subscriber) = wharf::broadcast::lossy::<u8>(4);
+    /// assert!(subscriber.recv_timeout(Duration::from_millis(1)).is_err());
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_until(T::clone, Instant::now().checked_add(timeout))
+    }
+
+    /// Receives a clone of the next message, waiting until `deadline` at the latest. A
+    /// message already there is returned even if the deadline has passed.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_timeout`](Self::recv_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (publisher, mut subscriber) = wharf::broadcast::backpressure(4);
+    /// publisher.publish(8);
+    /// assert_eq!(subscriber.recv_deadline(Instant::now() - Duration::from_millis(5)), Ok(8));
+    /// ```
+    pub fn recv_deadline(&mut self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.recv_until(T::clone, Some(deadline))
+    }
+}
+
+impl<T> Drop for Subscriber<T> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry {
+            self.ring.leave(entry);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Subscriber<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
