@@ -10,11 +10,14 @@
 //! `head`, and after reading sets the stamp to `p + lap`, the empty mark for the slot's next
 //! turn. The stamp is the only hand-off between a producer and a consumer of one slot.
 //!
-//! Positions are not plain counters: a position is `lap | index`, where `index < cap` sits in
-//! the low bits and the lap counts in multiples of `one_lap`, the smallest power of two above
-//! `cap`. So any capacity works (no division on the hot path), and `index + 1` never carries
-//! into the lap bits. Laps wrap around `usize` harmlessly: stamps are only compared for
-//! equality.
+//! A position is `lap + index`, where `index < cap` sits in the low bits and the lap counts in
+//! multiples of `one_lap`, a power of two, so the slot of a position is found with a mask (no
+//! division on the hot path). When `cap` is a power of two (and at least 2), `one_lap == cap`
+//! and positions are plain counters, as in Vyukov's original: a slot's three stamps `p`,
+//! `p + 1` and `p + cap` stay distinct. For any other capacity, `one_lap` is the smallest power
+//! of two above `cap`, so `index + 1` never carries into the lap bits, and advancing past the
+//! last index skips the `one_lap - cap` unused indices in one add. Laps wrap around `usize`
+//! harmlessly: stamps are only compared for equality.
 //!
 //! # Progress
 //!
@@ -84,10 +87,48 @@ pub struct ArrayQueue<T> {
     tail: CachePadded<AtomicUsize>,
     /// The ring; `buffer.len() == cap`.
     buffer: Box<[Slot<T>]>,
+    /// How positions map to slots and laps.
+    laps: Laps,
+}
+
+/// How positions map to slots and self.laps.
+#[derive(Clone, Copy)]
+struct Laps {
     /// The capacity, at least 1.
     cap: usize,
-    /// The smallest power of two above `cap`: adding it to a position moves to the next lap.
+    /// Adding it to a position moves to the same index of the next lap: `cap` itself when
+    /// `cap` is a power of two of at least 2, else the smallest power of two above `cap`.
     one_lap: usize,
+    /// `one_lap - 1`: masks a position down to its index.
+    mask: usize,
+    /// `one_lap - cap`: the unused indices a position skips when it passes the last slot.
+    skip: usize,
+}
+
+impl Laps {
+    /// The position after `pos`: the next index, or index 0 of the next lap.
+    #[inline(always)]
+    fn advance(self, pos: usize) -> usize {
+        let next = pos.wrapping_add(1);
+        // The index reaches `cap` only past the last slot; when `one_lap == cap` it wraps to 0
+        // by itself and `skip` is 0.
+        if next & self.mask == self.cap {
+            next.wrapping_add(self.skip)
+        } else {
+            next
+        }
+    }
+
+    /// The slot of `pos` in `buffer`, which has `cap` slots.
+    #[inline(always)]
+    fn slot<T>(self, buffer: &[Slot<T>], pos: usize) -> &Slot<T> {
+        let index = pos & self.mask;
+        debug_assert!(index < buffer.len());
+        // SAFETY: every position's index is below `cap == buffer.len()`: `advance` moves an
+        // index that reaches `cap` on to index 0 of the next lap, and positions are only made
+        // by `advance` from index 0.
+        unsafe { buffer.get_unchecked(index) }
+    }
 }
 
 // SAFETY: values move between threads through the queue, so `T: Send` is needed and enough;
@@ -128,6 +169,9 @@ impl<T> ArrayQueue<T> {
 
     fn one_lap_for(cap: usize) -> usize {
         assert!(cap > 0, "ArrayQueue capacity must be non-zero");
+        if cap >= 2 && cap.is_power_of_two() {
+            return cap;
+        }
         cap.checked_add(1)
             .and_then(usize::checked_next_power_of_two)
             .filter(|&one_lap| one_lap <= isize::MAX as usize)
@@ -154,29 +198,13 @@ impl<T> ArrayQueue<T> {
             head: CachePadded::new(AtomicUsize::new(start)),
             tail: CachePadded::new(AtomicUsize::new(start)),
             buffer: buffer.into_boxed_slice(),
-            cap,
-            one_lap,
+            laps: Laps {
+                cap,
+                one_lap,
+                mask: one_lap - 1,
+                skip: one_lap - cap,
+            },
         }
-    }
-
-    /// The position after `pos`: the next index, or index 0 of the next lap.
-    #[inline(always)]
-    fn advance(&self, pos: usize) -> usize {
-        let index = pos & (self.one_lap - 1);
-        if index + 1 < self.cap {
-            pos + 1
-        } else {
-            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
-        }
-    }
-
-    #[inline(always)]
-    fn slot(&self, pos: usize) -> &Slot<T> {
-        let index = pos & (self.one_lap - 1);
-        debug_assert!(index < self.buffer.len());
-        // SAFETY: every position's index is below `cap == buffer.len()`: `advance` wraps the
-        // index to 0 when it reaches `cap`, and positions are only made by `advance`.
-        unsafe { self.buffer.get_unchecked(index) }
     }
 
     /// Pushes `value` into the queue, or hands it back if the queue is full.
@@ -192,16 +220,56 @@ impl<T> ArrayQueue<T> {
     /// assert_eq!(q.push(10), Ok(()));
     /// assert_eq!(q.push(20), Err(20));
     /// ```
+    #[inline]
     pub fn push(&self, value: T) -> Result<(), T> {
+        // One straight-line attempt; contention, a full queue or a slow neighbour go to the
+        // loop in `push_slow`.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let slot = self.laps.slot(&self.buffer, tail);
+        let next = self.laps.advance(tail);
+        // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's read
+        // of the previous value happens before our write.
+        if slot.stamp.load(Ordering::Acquire) == tail
+            // SeqCst: as in `push_slow`.
+            && self
+                .tail
+                .compare_exchange_weak(tail, next, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+        {
+            // SAFETY: our CAS moved `tail` off `tail` while the stamp said the slot was empty
+            // for it, so the slot is ours to fill.
+            unsafe { Self::fill(slot, tail, value) };
+            return Ok(());
+        }
+        self.push_slow(value)
+    }
+
+    /// Writes `value` into `slot`, claimed for position `pos`, and publishes it.
+    ///
+    /// # Safety
+    ///
+    /// The caller moved `tail` off `pos` while the slot's stamp was `pos` (empty for `pos`), so
+    /// no other thread reads or writes the slot's value until the stamp says otherwise.
+    #[inline(always)]
+    unsafe fn fill(slot: &Slot<T>, pos: usize, value: T) {
+        // SAFETY: the caller owns the slot (above), and it holds no value.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        // Release: publishes the value to the Acquire stamp load in `pop`.
+        slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
+    }
+
+    #[cold]
+    fn push_slow(&self, value: T) -> Result<(), T> {
         let backoff = Backoff::new();
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(tail);
+            let slot = self.laps.slot(&self.buffer, tail);
             // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's
             // read of the previous value happens before our write.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == tail {
-                let next = self.advance(tail);
+                let next = self.laps.advance(tail);
                 // SeqCst: with the fence in `pop`'s empty check, a consumer that sees the slot
                 // empty and then `tail` unmoved really saw an empty queue.
                 match self.tail.compare_exchange_weak(
@@ -211,12 +279,8 @@ impl<T> ArrayQueue<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: our CAS moved `tail` off `tail`, so we alone own this slot
-                        // until we publish its stamp, and the stamp said it was empty.
-                        slot.value
-                            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-                        // Release: publishes the value to the Acquire stamp load in `pop`.
-                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                        // SAFETY: our CAS moved `tail` off `tail` while the stamp was `tail`.
+                        unsafe { Self::fill(slot, tail, value) };
                         return Ok(());
                     }
                     Err(current) => {
@@ -224,13 +288,13 @@ impl<T> ArrayQueue<T> {
                         backoff.spin();
                     }
                 }
-            } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
+            } else if stamp.wrapping_add(self.laps.one_lap) == tail.wrapping_add(1) {
                 // The slot still holds the value pushed one lap ago: the queue may be full.
                 // SeqCst fence: orders our stamp load before the `head` load, pairing with the
                 // SeqCst CAS on `head` in `pop`.
                 fence(Ordering::SeqCst);
                 let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(self.one_lap) == tail {
+                if head.wrapping_add(self.laps.one_lap) == tail {
                     return Err(value);
                 }
                 backoff.spin();
@@ -259,10 +323,10 @@ impl<T> ArrayQueue<T> {
         let backoff = Backoff::new();
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(tail);
+            let slot = self.laps.slot(&self.buffer, tail);
             // Acquire: as in `push`; also makes the evicted value visible to us below.
             let stamp = slot.stamp.load(Ordering::Acquire);
-            let next = self.advance(tail);
+            let next = self.laps.advance(tail);
             if stamp == tail {
                 // SeqCst: as in `push`.
                 match self.tail.compare_exchange_weak(
@@ -272,11 +336,8 @@ impl<T> ArrayQueue<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: as in `push`: the CAS made this slot ours, and it is empty.
-                        slot.value
-                            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-                        // Release: publishes the value, as in `push`.
-                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                        // SAFETY: our CAS moved `tail` off `tail` while the stamp was `tail`.
+                        unsafe { Self::fill(slot, tail, value) };
                         return None;
                     }
                     Err(current) => {
@@ -284,18 +345,18 @@ impl<T> ArrayQueue<T> {
                         backoff.spin();
                     }
                 }
-            } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
+            } else if stamp.wrapping_add(self.laps.one_lap) == tail.wrapping_add(1) {
                 // Full if `head` is exactly one lap behind `tail`. Then we pop the oldest
                 // (at `oldest`, in this very slot) by moving `head`, exactly as a consumer
                 // would, and reuse the slot for our value without ever marking it empty.
-                let oldest = tail.wrapping_sub(self.one_lap);
+                let oldest = tail.wrapping_sub(self.laps.one_lap);
                 // SeqCst: a consumer's CAS on `head` and ours are ordered; the winner owns
                 // the oldest value.
                 if self
                     .head
                     .compare_exchange_weak(
                         oldest,
-                        self.advance(oldest),
+                        self.laps.advance(oldest),
                         Ordering::SeqCst,
                         Ordering::Relaxed,
                     )
@@ -333,15 +394,54 @@ impl<T> ArrayQueue<T> {
     /// assert_eq!(q.pop(), Some("x"));
     /// assert_eq!(q.pop(), None);
     /// ```
+    #[inline]
     pub fn pop(&self) -> Option<T> {
+        // One straight-line attempt, as in `push`.
+        let head = self.head.load(Ordering::Relaxed);
+        let slot = self.laps.slot(&self.buffer, head);
+        let next = self.laps.advance(head);
+        // Acquire: pairs with the Release stamp store in `push`, making the value visible.
+        if slot.stamp.load(Ordering::Acquire) == head.wrapping_add(1)
+            // SeqCst: as in `pop_slow`.
+            && self
+                .head
+                .compare_exchange_weak(head, next, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+        {
+            // SAFETY: our CAS moved `head` off `head` while the stamp said the slot held the
+            // value pushed at `head`.
+            return Some(unsafe { self.empty(slot, head) });
+        }
+        self.pop_slow()
+    }
+
+    /// Takes the value out of `slot`, claimed for position `pos`, and frees the slot for the
+    /// next lap.
+    ///
+    /// # Safety
+    ///
+    /// The caller moved `head` off `pos` while the slot's stamp was `pos + 1` (full for
+    /// `pos`), so the value is initialised and no other thread touches it.
+    #[inline(always)]
+    unsafe fn empty(&self, slot: &Slot<T>, pos: usize) -> T {
+        // SAFETY: the caller owns the slot's initialised value (above).
+        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
+        // Release: our read happens before the next lap's producer writes.
+        slot.stamp
+            .store(pos.wrapping_add(self.laps.one_lap), Ordering::Release);
+        value
+    }
+
+    #[cold]
+    fn pop_slow(&self) -> Option<T> {
         let backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(head);
+            let slot = self.laps.slot(&self.buffer, head);
             // Acquire: pairs with the Release stamp store in `push`, making the value visible.
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == head.wrapping_add(1) {
-                let next = self.advance(head);
+                let next = self.laps.advance(head);
                 // SeqCst: pairs with the fence in `push`'s full check.
                 match self.head.compare_exchange_weak(
                     head,
@@ -350,13 +450,9 @@ impl<T> ArrayQueue<T> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: the stamp says the slot holds the value pushed at `head`,
-                        // and our CAS moved `head` off it, so we alone take it.
-                        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
-                        // Release: our read happens before the next lap's producer writes.
-                        slot.stamp
-                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
-                        return Some(value);
+                        // SAFETY: our CAS moved `head` off `head` while the stamp was
+                        // `head + 1`.
+                        return Some(unsafe { self.empty(slot, head) });
                     }
                     Err(current) => {
                         head = current;
@@ -391,7 +487,7 @@ impl<T> ArrayQueue<T> {
     /// assert_eq!(wharf::ArrayQueue::<()>::new(7).capacity(), 7);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.cap
+        self.laps.cap
     }
 
     /// The number of values in the queue.
@@ -419,16 +515,15 @@ impl<T> ArrayQueue<T> {
 
     /// The number of slots from `head` to `tail`.
     fn distance(&self, head: usize, tail: usize) -> usize {
-        let mask = self.one_lap - 1;
-        let (hix, tix) = (head & mask, tail & mask);
+        let (hix, tix) = (head & self.laps.mask, tail & self.laps.mask);
         if hix < tix {
             tix - hix
         } else if hix > tix {
-            self.cap - hix + tix
+            self.laps.cap - hix + tix
         } else if head == tail {
             0
         } else {
-            self.cap
+            self.laps.cap
         }
     }
 
@@ -459,7 +554,7 @@ impl<T> ArrayQueue<T> {
         // SeqCst: a snapshot in the same order as `len`.
         let tail = self.tail.load(Ordering::SeqCst);
         let head = self.head.load(Ordering::SeqCst);
-        head.wrapping_add(self.one_lap) == tail
+        head.wrapping_add(self.laps.one_lap) == tail
     }
 
     /// Pops through `&mut self`: no other thread can be inside the queue.
@@ -469,13 +564,13 @@ impl<T> ArrayQueue<T> {
         if head == self.tail.load(Ordering::Relaxed) {
             return None;
         }
-        let slot = self.slot(head);
+        let slot = self.laps.slot(&self.buffer, head);
         // SAFETY: positions in `head..tail` hold initialised values (the invariants), and
         // `&mut self` excludes every other access.
         let value = slot.value.with(|p| unsafe { p.read().assume_init() });
         slot.stamp
-            .store(head.wrapping_add(self.one_lap), Ordering::Relaxed);
-        self.head.store(self.advance(head), Ordering::Relaxed);
+            .store(head.wrapping_add(self.laps.one_lap), Ordering::Relaxed);
+        self.head.store(self.laps.advance(head), Ordering::Relaxed);
         Some(value)
     }
 }
@@ -499,7 +594,7 @@ impl<T> fmt::Debug for ArrayQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ArrayQueue")
             .field("len", &self.len())
-            .field("capacity", &self.cap)
+            .field("capacity", &self.laps.cap)
             .finish_non_exhaustive()
     }
 }
@@ -520,7 +615,7 @@ impl<T> Queue<T> for ArrayQueue<T> {
         ArrayQueue::is_empty(self)
     }
     fn capacity(&self) -> Option<usize> {
-        Some(self.cap)
+        Some(self.laps.cap)
     }
     fn is_full(&self) -> bool {
         ArrayQueue::is_full(self)

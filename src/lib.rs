@@ -61,3 +61,8 @@ pub use event_count::{EventCount, Key, SPIN_ROUNDS, YIELD_ROUNDS};
 pub use linked_queue::{IntoIter as LinkedQueueIntoIter, LinkedQueue};
 pub use queue::Queue;
 pub use wait::WaitStrategy;
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
