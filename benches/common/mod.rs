@@ -1,0 +1,171 @@
+//! The one benchmark harness behind `benches/suite.rs` and `benches/queues.rs`.
+//!
+//! Every queue, wharf's and its peers', is reached through [`BenchQueue`] and driven by the
+//! same generic workload code in [`workloads`], with the same wait policy ([`Wait`]) on a full
+//! or empty queue, so the comparison is fair by construction. The rules this harness follows
+//! (interleaving, per-worker start stamps, verification, watchdog) are those of
+//! `/work/shared/BENCHMARKING.md`.
+
+// Each bench target uses part of the harness; the rest is dead code in that target.
+#![allow(dead_code)]
+
+pub mod adapters;
+pub mod workloads;
+
+use std::hint::spin_loop;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// Capacity of the bounded queues in the throughput and single-thread workloads.
+pub const CAPACITY: usize = 1024;
+
+/// How long one run may take before the watchdog aborts the process.
+pub const WATCHDOG_LIMIT: Duration = Duration::from_secs(60);
+
+/// Whether a queue is bounded, unbounded, or not a queue at all (the empty-loop reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Fixed capacity; a push may fail.
+    Bounded,
+    /// No bound; a push never fails.
+    Unbounded,
+    /// Not a queue: the empty loop used to measure the harness's own share.
+    Reference,
+}
+
+/// The small adapter every contender implements. Values are `u64`; `u64::MAX` is reserved
+/// for the end marker.
+pub trait BenchQueue: Send + Sync + Sized + 'static {
+    /// Name shown in tables, e.g. "wharf ArrayQueue".
+    const NAME: &'static str;
+    /// Short command-line id, e.g. "wharf-array".
+    const KEY: &'static str;
+    /// Bounded or unbounded.
+    const FAMILY: Family;
+    /// Whether this is one of wharf's own queues.
+    const WHARF: bool;
+
+    /// Builds the queue; bounded queues hold `capacity` values, unbounded ones ignore it.
+    fn build(capacity: usize) -> Self;
+    /// Pushes without waiting; hands the value back when full.
+    fn push(&self, value: u64) -> Result<(), u64>;
+    /// Pops without waiting; `None` when empty.
+    fn pop(&self) -> Option<u64>;
+}
+
+/// Number of retries that spin (one `spin_loop` hint each) before every retry yields.
+pub const SPIN_RETRIES: u32 = 100;
+
+/// The wait policy shared by every contender on a full or empty queue: one spin hint per
+/// retry for the first [`SPIN_RETRIES`] retries, then `yield_now` per retry.
+#[derive(Debug, Default)]
+pub struct Wait {
+    retries: u32,
+}
+
+impl Wait {
+    /// A fresh wait, spinning first.
+    #[inline]
+    pub fn new() -> Self {
+        Wait { retries: 0 }
+    }
+
+    /// Waits once before the next retry.
+    #[inline]
+    pub fn pause(&mut self) {
+        if self.retries < SPIN_RETRIES {
+            self.retries += 1;
+            spin_loop();
+        } else {
+            thread::yield_now();
+        }
+    }
+}
+
+/// Pushes `value`, waiting by [`Wait`] while the queue is full.
+#[inline]
+pub fn push_wait<Q: BenchQueue>(queue: &Q, value: u64) {
+    let mut value = value;
+    let mut wait = Wait::new();
+    while let Err(back) = queue.push(value) {
+        value = back;
+        wait.pause();
+    }
+}
+
+/// Pops a value, waiting by [`Wait`] while the queue is empty.
+#[inline]
+pub fn pop_wait<Q: BenchQueue>(queue: &Q) -> u64 {
+    let mut wait = Wait::new();
+    loop {
+        if let Some(value) = queue.pop() {
+            return value;
+        }
+        wait.pause();
+    }
+}
+
+/// Aborts the process if it is not dropped within its limit: a run that hangs (a lost
+/// message, a deadlocked queue) must fail loudly, not stall the suite.
+#[derive(Debug)]
+pub struct Watchdog {
+    disarm: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    /// Starts watching a run described by `what`.
+    pub fn arm(what: String, limit: Duration) -> Self {
+        let (disarm, armed) = mpsc::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("watchdog".into())
+            .spawn(move || {
+                if let Err(RecvTimeoutError::Timeout) = armed.recv_timeout(limit) {
+                    eprintln!(
+                        "\n*** WATCHDOG: {what} did not finish within {limit:?}; aborting. ***"
+                    );
+                    std::process::abort();
+                }
+            })
+            .expect("spawn watchdog thread");
+        Watchdog {
+            disarm: Some(disarm),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // Dropping the sender disconnects the channel, which wakes the watchdog thread.
+        drop(self.disarm.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The two CPUs used for pinned workloads (producer/ping on the first, consumer/pong on the
+/// second), or `None` when the machine reports fewer than two.
+pub fn cpu_pair() -> Option<(core_affinity::CoreId, core_affinity::CoreId)> {
+    let ids = core_affinity::get_core_ids()?;
+    match ids.as_slice() {
+        [a, b, ..] => Some((*a, *b)),
+        _ => None,
+    }
+}
+
+/// Pins the calling thread to `core` when one is given.
+pub fn pin(core: Option<core_affinity::CoreId>) {
+    if let Some(core) = core {
+        if !core_affinity::set_for_current(core) {
+            eprintln!("warning: could not pin a thread to CPU {}", core.id);
+        }
+    }
+}
+
+/// Number of logical CPUs, as `nproc` reports it.
+pub fn cpus() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}

@@ -1,0 +1,3 @@
+//! Side-by-side benchmark suite (being built).
+
+fn main() {}
