@@ -1,0 +1,269 @@
+//! Helpers shared by the integration tests: a drop-tracking value, the stress-size knob, and
+//! checks for what a stress run received.
+//!
+//! Each test binary uses a different subset of these, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The factor `WHARF_TEST_SCALE` (a float, default 1.0) applies to stress-test sizes; sanitizer
+/// runs set it below 1, soak runs above.
+pub fn scale() -> f64 {
+    match std::env::var("WHARF_TEST_SCALE") {
+        Ok(s) => {
+            let f: f64 = s
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("WHARF_TEST_SCALE={s:?} is not a number"));
+            assert!(f > 0.0, "WHARF_TEST_SCALE must be positive, got {f}");
+            f
+        }
+        Err(_) => 1.0,
+    }
+}
+
+/// `n` scaled by [`scale`], at least 1.
+pub fn scaled(n: usize) -> usize {
+    ((n as f64 * scale()) as usize).max(1)
+}
+
+/// Counts, per id, how many times a [`Tracked`] value with that id was dropped.
+#[derive(Debug)]
+pub struct DropTracker {
+    counts: Vec<AtomicUsize>,
+}
+
+impl DropTracker {
+    /// A tracker for ids `0..n`.
+    pub fn new(n: usize) -> Arc<Self> {
+        Arc::new(Self {
+            counts: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+        })
+    }
+
+    /// How many times the value with `id` was dropped.
+    pub fn drops(&self, id: usize) -> usize {
+        self.counts[id].load(Ordering::SeqCst)
+    }
+
+    /// Total drops over all ids.
+    pub fn total(&self) -> usize {
+        (0..self.counts.len()).map(|i| self.drops(i)).sum()
+    }
+
+    /// Asserts every id in `ids` was dropped exactly once and every other id never.
+    pub fn assert_dropped_once(&self, ids: impl IntoIterator<Item = usize>) {
+        let mut expected = vec![0; self.counts.len()];
+        for id in ids {
+            expected[id] += 1;
+        }
+        for (id, &want) in expected.iter().enumerate() {
+            assert_eq!(self.drops(id), want, "drop count of id {id}");
+        }
+    }
+
+    /// Asserts every id was dropped exactly once.
+    pub fn assert_all_dropped_once(&self) {
+        self.assert_dropped_once(0..self.counts.len());
+    }
+}
+
+/// A value that records its drop in a [`DropTracker`], and can be made to panic when dropped.
+#[derive(Debug)]
+pub struct Tracked {
+    /// The id, also the payload tests compare.
+    pub id: usize,
+    tracker: Arc<DropTracker>,
+    panic_on_drop: bool,
+}
+
+impl Tracked {
+    /// A value with `id`, counted by `tracker`.
+    pub fn new(tracker: &Arc<DropTracker>, id: usize) -> Self {
+        assert!(id < tracker.counts.len(), "id {id} outside the tracker");
+        Self {
+            id,
+            tracker: Arc::clone(tracker),
+            panic_on_drop: false,
+        }
+    }
+
+    /// A value whose `Drop` records the drop and then panics (unless already unwinding).
+    pub fn panicking(tracker: &Arc<DropTracker>, id: usize) -> Self {
+        let mut v = Self::new(tracker, id);
+        v.panic_on_drop = true;
+        v
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.tracker.counts[self.id].fetch_add(1, Ordering::SeqCst);
+        if self.panic_on_drop && !std::thread::panicking() {
+            panic!("Tracked {} panics on drop", self.id);
+        }
+    }
+}
+
+/// Packs a producer id and its sequence number into one value.
+pub fn encode(producer: usize, seq: usize) -> u64 {
+    assert!(seq < 1 << 32 && producer < 1 << 31);
+    ((producer as u64) << 32) | seq as u64
+}
+
+/// Undoes [`encode`]: `(producer, seq)`.
+pub fn decode(v: u64) -> (usize, usize) {
+    ((v >> 32) as usize, (v & 0xffff_ffff) as usize)
+}
+
+/// Checks a stress run in which producer `p` sent `encode(p, 0..per_producer)` in order and
+/// each consumer recorded what it popped, in the order it popped it:
+/// - every value sent was received exactly once, and nothing else was;
+/// - each consumer saw each producer's values in increasing order (FIFO per producer).
+pub fn check_received(producers: usize, per_producer: usize, received: &[Vec<u64>]) {
+    let mut seen = vec![vec![false; per_producer]; producers];
+    for (c, values) in received.iter().enumerate() {
+        let mut last: Vec<Option<usize>> = vec![None; producers];
+        for &v in values {
+            let (p, seq) = decode(v);
+            assert!(
+                p < producers && seq < per_producer,
+                "consumer {c} got stray value {v:#x}"
+            );
+            assert!(!seen[p][seq], "value ({p}, {seq}) received twice");
+            seen[p][seq] = true;
+            if let Some(prev) = last[p] {
+                assert!(
+                    prev < seq,
+                    "consumer {c} got producer {p}'s {seq} after its {prev}: FIFO broken"
+                );
+            }
+            last[p] = Some(seq);
+        }
+    }
+    let missing: Vec<(usize, usize)> = (0..producers)
+        .flat_map(|p| (0..per_producer).map(move |s| (p, s)))
+        .filter(|&(p, s)| !seen[p][s])
+        .take(10)
+        .collect();
+    assert!(missing.is_empty(), "never received (first 10): {missing:?}");
+}
+
+/// Runs `f` and returns the message it panicked with; fails the test if it did not panic.
+pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
+    let payload: Box<dyn Any + Send> = match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected a panic, but the call returned"),
+        Err(payload) => payload,
+    };
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+/// Pushes `value` through the [`Queue`](wharf::Queue) trait, yielding while the queue is full.
+pub fn push_until_ok<Q: wharf::Queue<T>, T>(q: &Q, mut value: T) {
+    loop {
+        match q.try_push(value) {
+            Ok(()) => return,
+            Err(back) => {
+                value = back;
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// Pops until `total` values have been popped by all consumers together (counted in `done`),
+/// returning this consumer's values in the order it popped them.
+pub fn consume<Q: wharf::Queue<u64>>(q: &Q, done: &AtomicUsize, total: usize) -> Vec<u64> {
+    let mut got = Vec::new();
+    loop {
+        if let Some(v) = q.try_pop() {
+            got.push(v);
+            done.fetch_add(1, Ordering::SeqCst);
+        } else if done.load(Ordering::SeqCst) >= total {
+            return got;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Plain-thread stress: `producers` threads each push `encode(p, 0..per_producer)` while
+/// `consumers` threads pop; then checks the run with [`check_received`] and that `q` is empty.
+pub fn stress_threads<Q>(q: &Q, producers: usize, consumers: usize, per_producer: usize)
+where
+    Q: wharf::Queue<u64> + Sync,
+{
+    let total = producers * per_producer;
+    let done = AtomicUsize::new(0);
+    let received: Vec<Vec<u64>> = std::thread::scope(|s| {
+        for p in 0..producers {
+            s.spawn(move || {
+                for seq in 0..per_producer {
+                    push_until_ok(q, encode(p, seq));
+                }
+            });
+        }
+        let handles: Vec<_> = (0..consumers)
+            .map(|_| s.spawn(|| consume(q, &done, total)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    check_received(producers, per_producer, &received);
+    assert!(q.is_empty());
+    assert_eq!(q.len(), 0);
+    assert_eq!(q.try_pop(), None);
+}
+
+/// Rayon stress: producers are rayon tasks (`par_iter` over producer ids, each pushing its
+/// values in order) while `consumers` plain threads pop; checked as in [`stress_threads`].
+pub fn stress_rayon<Q>(q: &Q, producers: usize, consumers: usize, per_producer: usize)
+where
+    Q: wharf::Queue<u64> + Sync,
+{
+    use rayon::prelude::*;
+    let total = producers * per_producer;
+    let done = AtomicUsize::new(0);
+    let received: Vec<Vec<u64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..consumers)
+            .map(|_| s.spawn(|| consume(q, &done, total)))
+            .collect();
+        (0..producers).into_par_iter().for_each(|p| {
+            for seq in 0..per_producer {
+                push_until_ok(q, encode(p, seq));
+            }
+        });
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    check_received(producers, per_producer, &received);
+    assert!(q.is_empty());
+}
+
+/// The `linearizable` check: `threads` threads each repeat "push one value, then pop one".
+/// With at most one value per thread in the queue and `capacity >= threads`, every push must
+/// succeed and every pop must find a value: at least the popping thread's own value was pushed
+/// (its push returned) and not yet popped when its pop started.
+pub fn push_then_pop<Q: wharf::Queue<u64> + Sync>(q: &Q, threads: usize, rounds: usize) {
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            s.spawn(move || {
+                for i in 0..rounds {
+                    assert!(
+                        q.try_push(encode(t, i)).is_ok(),
+                        "push failed below capacity"
+                    );
+                    assert!(q.try_pop().is_some(), "pop saw an empty queue after a push");
+                }
+            });
+        }
+    });
+    assert!(q.is_empty());
+}
