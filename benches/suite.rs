@@ -5,7 +5,7 @@
 //! machine hits one run of several contenders rather than every run of one), and prints the
 //! median, min–max spread, and wharf/peer ratios of medians with the targets.
 //!
-//! Flags (after `--`): `--quick` (a short smoke run), `--rounds N` (default 5),
+//! Flags (after `--`): `--quick` (a short smoke run), `--rounds N` (default 7),
 //! `--write-results` (rewrite `RESULTS.md` and `RESULTS.svg`), and any other word filters
 //! workloads (`1p1c`, `pingpong`, ...) or contenders (`wharf-array`, `crossbeam-seg`, ...) by
 //! substring. Unknown `--flags` (such as the `--bench` that `cargo bench` passes) are ignored.
@@ -20,11 +20,11 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 /// Default number of interleaved rounds.
-const DEFAULT_ROUNDS: usize = 5;
+const DEFAULT_ROUNDS: usize = 7;
 /// Rounds in a `--quick` run.
 const QUICK_ROUNDS: usize = 2;
 /// Fraction of each workload's size in a `--quick` run.
-const QUICK_FACTOR: f64 = 0.05;
+const QUICK_FACTOR: f64 = 0.02;
 /// Round trips of the bare atomic placement probe run before each round.
 const PROBE_ROUND_TRIPS: u64 = 20_000;
 
@@ -230,9 +230,9 @@ fn ratio(results: &Results, cmp: &Comparison, workload: &Workload) -> Option<Rat
                 a
             }
         })?;
-    let ratio = if cmp.cost {
-        wharf / peer_median
-    } else if higher {
+    // A cost ratio is wharf ns / peer ns; a speed-up is wharf / peer in Mmsg/s and
+    // peer / wharf in ns.
+    let ratio = if cmp.cost || higher {
         wharf / peer_median
     } else {
         peer_median / wharf

@@ -119,7 +119,7 @@ pub const WORKLOADS: &[Workload] = &[
             consumers: 1,
             pinned: true,
         },
-        ops: 2_000_000,
+        ops: 5_000_000,
     },
     Workload {
         key: "2p2c",
@@ -129,7 +129,7 @@ pub const WORKLOADS: &[Workload] = &[
             consumers: 2,
             pinned: false,
         },
-        ops: 1_000_000,
+        ops: 3_000_000,
     },
     Workload {
         key: "4p4c",
@@ -139,7 +139,7 @@ pub const WORKLOADS: &[Workload] = &[
             consumers: 4,
             pinned: false,
         },
-        ops: 1_000_000,
+        ops: 3_000_000,
     },
     Workload {
         key: "4p1c",
@@ -149,7 +149,7 @@ pub const WORKLOADS: &[Workload] = &[
             consumers: 1,
             pinned: false,
         },
-        ops: 1_000_000,
+        ops: 3_000_000,
     },
     Workload {
         key: "8p8c",
@@ -159,19 +159,19 @@ pub const WORKLOADS: &[Workload] = &[
             consumers: 8,
             pinned: false,
         },
-        ops: 1_000_000,
+        ops: 3_000_000,
     },
     Workload {
         key: "pingpong",
         title: "ping-pong round trip (pinned, cap 1)",
         kind: Kind::PingPong,
-        ops: 20_000,
+        ops: 50_000,
     },
     Workload {
         key: "single",
         title: "single-thread push+pop",
         kind: Kind::SingleThread,
-        ops: 2_000_000,
+        ops: 5_000_000,
     },
 ];
 
@@ -328,6 +328,20 @@ impl Tally {
     }
 }
 
+/// Held by every worker thread: if the worker panics (a failed check), the whole process
+/// aborts at once instead of leaving its peers spinning on a queue nobody drains until the
+/// watchdog fires.
+struct AbortOnPanic;
+
+impl Drop for AbortOnPanic {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            eprintln!("\n*** a benchmark worker panicked (see above); aborting. ***");
+            std::process::abort();
+        }
+    }
+}
+
 /// Panics loudly unless `got == expected`.
 fn verify(what: &str, got: Tally, expected: Tally) {
     if got != expected {
@@ -363,6 +377,7 @@ pub fn mpmc<Q: BenchQueue>(
             .map(|p| {
                 let (queue, barrier, producing) = (&queue, &barrier, &producing);
                 s.spawn(move || {
+                    let _guard = AbortOnPanic;
                     pin(cores.map(|c| c.0));
                     barrier.wait();
                     let start = Instant::now();
@@ -382,6 +397,7 @@ pub fn mpmc<Q: BenchQueue>(
             .map(|_| {
                 let (queue, barrier) = (&queue, &barrier);
                 s.spawn(move || {
+                    let _guard = AbortOnPanic;
                     pin(cores.map(|c| c.1));
                     // Last sequence seen from each producer, +1 (0 = none yet).
                     let mut next = vec![0u64; producers];
@@ -474,6 +490,7 @@ pub fn ping_pong<Q: BenchQueue>(round_trips: u64) -> Sample {
     let barrier = Barrier::new(2);
     let (hist, elapsed, pong_tally) = thread::scope(|s| {
         let pong = s.spawn(|| {
+            let _guard = AbortOnPanic;
             pin(cores.map(|c| c.1));
             let mut tally = Tally::default();
             barrier.wait();
@@ -485,6 +502,7 @@ pub fn ping_pong<Q: BenchQueue>(round_trips: u64) -> Sample {
             tally
         });
         let ping = s.spawn(|| {
+            let _guard = AbortOnPanic;
             pin(cores.map(|c| c.0));
             let mut hist = histogram();
             barrier.wait();
@@ -527,6 +545,7 @@ pub fn atomic_ping_pong(round_trips: u64) -> Sample {
     };
     let (hist, elapsed) = thread::scope(|s| {
         let pong = s.spawn(|| {
+            let _guard = AbortOnPanic;
             pin(cores.map(|c| c.1));
             barrier.wait();
             for i in 0..round_trips {
@@ -535,6 +554,7 @@ pub fn atomic_ping_pong(round_trips: u64) -> Sample {
             }
         });
         let ping = s.spawn(|| {
+            let _guard = AbortOnPanic;
             pin(cores.map(|c| c.0));
             let mut hist = histogram();
             barrier.wait();
