@@ -185,11 +185,17 @@ fn lossy_run(cap: usize, single: bool, s: WaitStrategy, subscribers: usize) {
             })
         })
         .collect();
-    match multi_pub {
-        Some(p) => (0..n).for_each(|i| p.publish(Msg::new(i))),
-        None => (0..n).for_each(|i| single_pub.publish(Msg::new(i))),
+    for i in 0..n {
+        match &multi_pub {
+            Some(p) => p.publish(Msg::new(i)),
+            None => single_pub.publish(Msg::new(i)),
+        }
+        // Let the readers in now and then, so that reads and overwrites interleave.
+        if i % 32 == 0 {
+            thread::yield_now();
+        }
     }
-    drop(single_pub);
+    drop((single_pub, multi_pub));
     for (k, r) in readers.into_iter().enumerate() {
         let (received, lagged) = r.join().unwrap();
         assert_eq!(
