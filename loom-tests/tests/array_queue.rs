@@ -1,0 +1,191 @@
+//! Models of `ArrayQueue`, the bounded Vyukov ring.
+
+#![cfg(loom)]
+
+mod common;
+
+use common::{assert_per_producer_order, model, retry, Drops};
+use loom::sync::Arc;
+use loom::thread;
+use wharf::ArrayQueue;
+
+/// Two producers push, one consumer pops everything: nothing lost or duplicated, and each
+/// producer's values come out in the order it pushed them. Producer 0 pushes `0, 1`,
+/// producer 1 pushes `10` (or `10, 11`); values are `10 * producer + n`.
+fn two_producers_one_consumer(cap: usize, per_producer: [usize; 2]) {
+    model(move || {
+        let q = Arc::new(ArrayQueue::new(cap));
+        let producers: Vec<_> = (0..2)
+            .map(|p| {
+                let q = q.clone();
+                thread::spawn(move || {
+                    for n in 0..per_producer[p] {
+                        let mut value = 10 * p + n;
+                        retry(|| match q.push(value) {
+                            Ok(()) => Some(()),
+                            Err(back) => {
+                                value = back;
+                                None
+                            }
+                        });
+                    }
+                })
+            })
+            .collect();
+        let total = per_producer[0] + per_producer[1];
+        let mut seen: Vec<usize> = (0..total).map(|_| retry(|| q.pop())).collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(q.pop(), None);
+        assert_per_producer_order(&seen);
+        seen.sort_unstable();
+        let mut expected: Vec<usize> = (0..per_producer[0]).collect();
+        expected.extend((0..per_producer[1]).map(|n| 10 + n));
+        assert_eq!(seen, expected);
+    });
+}
+
+#[test]
+fn cap1_two_producers_one_consumer() {
+    // Three values through one slot: the ring wraps twice.
+    two_producers_one_consumer(1, [2, 1]);
+}
+
+#[test]
+fn cap2_two_producers_one_consumer() {
+    // Three values through two slots (one lap is 2 here, a power of two): wraps once.
+    two_producers_one_consumer(2, [2, 1]);
+}
+
+#[test]
+fn cap3_two_producers_one_consumer() {
+    // A capacity that is not a power of two: one lap is 4, with a skipped index.
+    two_producers_one_consumer(3, [2, 2]);
+}
+
+/// `force_push` racing `pop` on a full queue: every value pushed is either evicted (returned
+/// by `force_push`), popped, or still in the queue, exactly once.
+fn force_push_races_pop(cap: usize) {
+    model(move || {
+        let q = Arc::new(ArrayQueue::new(cap));
+        for v in 0..cap {
+            q.push(v).unwrap();
+        }
+        let pusher = {
+            let q = q.clone();
+            thread::spawn(move || {
+                let a = q.force_push(100);
+                let b = q.force_push(101);
+                [a, b]
+            })
+        };
+        let popped = q.pop();
+        let evicted = pusher.join().unwrap();
+        let mut all: Vec<usize> = evicted.into_iter().flatten().collect();
+        all.extend(popped);
+        let rest: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
+        // What remains is in FIFO order, and the newest value is never evicted.
+        assert!(rest.windows(2).all(|w| w[0] < w[1]), "{rest:?}");
+        if popped != Some(101) {
+            assert_eq!(rest.last(), Some(&101));
+        }
+        all.extend(rest);
+        all.sort_unstable();
+        let mut expected: Vec<usize> = (0..cap).collect();
+        expected.extend([100, 101]);
+        assert_eq!(all, expected);
+    });
+}
+
+#[test]
+fn cap1_force_push_races_pop() {
+    force_push_races_pop(1);
+}
+
+#[test]
+fn cap2_force_push_races_pop() {
+    force_push_races_pop(2);
+}
+
+/// Values pushed, popped, evicted and left behind at drop are each dropped exactly once.
+#[test]
+fn items_left_at_drop_dropped_once() {
+    model(|| {
+        let drops = Drops::new(4);
+        let q = Arc::new(ArrayQueue::new(2));
+        q.push(drops.make(0)).unwrap();
+        let producer = {
+            let (q, drops) = (q.clone(), drops.clone());
+            thread::spawn(move || {
+                let _ = q.push(drops.make(1)); // full or not: an `Err` hands it back to drop
+                drop(q.force_push(drops.make(2)));
+            })
+        };
+        let consumer = {
+            let q = q.clone();
+            thread::spawn(move || drop(q.pop()))
+        };
+        drop(q.force_push(drops.make(3)));
+        producer.join().unwrap();
+        consumer.join().unwrap();
+        drop(q);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// Capacity 1: a second push fails exactly when the first value has not been popped yet, and
+/// a pop that finds the queue empty is ordered before the first push.
+#[test]
+fn cap1_push_full_pop_empty_edge() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(1));
+        let producer = {
+            let q = q.clone();
+            thread::spawn(move || (q.push(1), q.push(2)))
+        };
+        let popped = q.pop();
+        let (first, second) = producer.join().unwrap();
+        assert_eq!(first, Ok(()));
+        match second {
+            // Room for 2 means our pop took 1 before it.
+            Ok(()) => {
+                assert_eq!(popped, Some(1));
+                assert_eq!(q.pop(), Some(2));
+            }
+            Err(back) => {
+                assert_eq!(back, 2);
+                // Either our pop came first (empty) and 1 is still there, or it came after
+                // the failed push and took 1.
+                match popped {
+                    None => assert_eq!(q.pop(), Some(1)),
+                    Some(v) => assert_eq!(v, 1),
+                }
+            }
+        }
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+    });
+}
+
+/// A pop that starts after a push has returned (ordered by a flag) never sees an empty queue.
+#[test]
+fn pop_after_completed_push_sees_it() {
+    use loom::sync::atomic::{AtomicBool, Ordering};
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(2));
+        let pushed = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (q, pushed) = (q.clone(), pushed.clone());
+            thread::spawn(move || {
+                q.push(7).unwrap();
+                pushed.store(true, Ordering::Release);
+                q.push(8).unwrap();
+            })
+        };
+        if pushed.load(Ordering::Acquire) {
+            assert_eq!(q.pop(), Some(7));
+        }
+        producer.join().unwrap();
+    });
+}
