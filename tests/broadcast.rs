@@ -210,6 +210,25 @@ fn backpressure_try_publish_hands_value_back() {
 }
 
 #[test]
+fn no_subscriber_holds_nothing_back() {
+    for (mut p, s) in both_kinds::<u32>(Builder::new(2)) {
+        drop(s);
+        for i in 0..10 {
+            p.try_publish(i).unwrap();
+        }
+        // A subscriber joining now holds back from here on, and only from here on.
+        let mut s = p.subscribe();
+        p.try_publish(10).unwrap();
+        p.try_publish(11).unwrap();
+        assert_eq!(p.try_publish(12), Err(TryPublishError::Full(12)));
+        assert_eq!(s.recv(), Ok(10));
+        p.try_publish(12).unwrap();
+        assert_eq!(s.recv(), Ok(11));
+        assert_eq!(s.recv(), Ok(12));
+    }
+}
+
+#[test]
 fn late_subscriber_starts_with_next_message() {
     for (_, (mut p, mut early)) in all_rings::<u32>(4) {
         p.publish(1);

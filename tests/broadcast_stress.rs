@@ -355,3 +355,37 @@ fn subscribers_join_and_leave_under_backpressure() {
         }
     }
 }
+
+#[test]
+fn close_races_with_blocked_recv() {
+    // The last publisher publishes and goes at once, while the subscriber is (maybe) blocked:
+    // the subscriber still gets every message, then Closed.
+    let rounds = scaled(100);
+    for o in [Overflow::Backpressure, Overflow::Lossy] {
+        for cap in [1, 2, 3] {
+            for round in 0..rounds {
+                let b = Builder::new(cap).overflow(o);
+                let k = round % cap + 1; // at most a ring's worth: never a lag
+                let (mut sp, s1) = b.build_single::<usize>();
+                let (mp, s2) = b.build::<usize>();
+                let readers: Vec<_> = [s1, s2]
+                    .into_iter()
+                    .map(|mut s| thread::spawn(move || drain(&mut s)))
+                    .collect();
+                if round % 2 == 0 {
+                    thread::yield_now();
+                }
+                for i in 0..k {
+                    sp.publish(i);
+                    mp.publish(i);
+                }
+                drop((sp, mp));
+                for r in readers {
+                    let (got, lagged) = r.join().unwrap();
+                    assert_eq!(lagged, 0);
+                    assert_eq!(got, (0..k).collect::<Vec<_>>(), "{o:?} cap {cap}");
+                }
+            }
+        }
+    }
+}

@@ -122,6 +122,24 @@ fn wait_timeout_false_on_timeout_true_when_notified() {
 }
 
 #[test]
+fn huge_timeouts_do_not_overflow() {
+    let ec = Arc::new(EventCount::new());
+    // Representable as a deadline (35,000 years) or not (Duration::MAX): both wait.
+    for timeout in [Duration::from_secs(1 << 40), Duration::MAX] {
+        let key = ec.prepare_wait();
+        let notifier = {
+            let ec = ec.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                ec.notify_all();
+            })
+        };
+        assert!(key.wait_timeout(timeout));
+        notifier.join().unwrap();
+    }
+}
+
+#[test]
 fn wait_deadline_in_the_past() {
     let ec = EventCount::new();
     assert!(!ec
