@@ -628,3 +628,41 @@ fn send_and_sync_for_send_sync_payloads() {
     // `Rc` and `Cell` payloads are rejected at compile time: see the `compile_fail` doctests
     // in src/broadcast/mod.rs.
 }
+
+/// Panics in `Drop` when its flag says so (and the thread is not already panicking).
+struct PanicOnDrop {
+    panic: bool,
+    _tracked: support::Tracked,
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if self.panic && !thread::panicking() {
+            panic!("PanicOnDrop");
+        }
+    }
+}
+
+#[test]
+fn panicking_drop_during_teardown() {
+    for o in POLICIES {
+        let counter = Counter::with_ids(4);
+        let (p, s) = Builder::new(4).overflow(o).build::<PanicOnDrop>();
+        for id in 0..4 {
+            p.publish(PanicOnDrop {
+                panic: id == 1,
+                _tracked: counter.track(id, ()),
+            });
+        }
+        drop(p);
+        let result = catch_unwind(AssertUnwindSafe(move || drop(s)));
+        assert!(
+            result.is_err(),
+            "{o:?}: the panicking drop should propagate"
+        );
+        for id in 0..4 {
+            assert_eq!(counter.drops_of(id), 1, "{o:?}: value {id}");
+        }
+        assert_eq!(counter.live(), 0);
+    }
+}
