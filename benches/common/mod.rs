@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod adapters;
+pub mod channels;
 pub mod workloads;
 
 use std::hint::spin_loop;
