@@ -209,6 +209,10 @@ impl EventCount {
         // SeqCst: the bump and the `sleepers` load below form the second Dekker pair, with
         // the sleeper's increment of `sleepers` and its epoch check.
         self.state.fetch_add(ONE_EPOCH, Ordering::SeqCst);
+        // SeqCst fence: makes the pair a fence-to-fence Dekker, which holds in the C++ model
+        // whatever the access orderings (and which loom, modelling SeqCst accesses as AcqRel,
+        // checks). Free on x86, where the bump is already a full barrier; slow path only.
+        fence(Ordering::SeqCst);
         if self.sleepers.load(Ordering::SeqCst) != 0 {
             // Taking the lock waits out a sleeper that checked the epoch but is not yet
             // asleep, so our signal cannot fall in between.
@@ -246,6 +250,8 @@ impl EventCount {
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         // SeqCst: pairs with the bump and the `sleepers` load in `notify_slow`.
         self.sleepers.fetch_add(1, Ordering::SeqCst);
+        // SeqCst fence: the sleeper's side of the fence-to-fence pair with `notify_slow`.
+        fence(Ordering::SeqCst);
         let notified = loop {
             // SeqCst: see above.
             if self.state.load(Ordering::SeqCst) >> 32 != key {
