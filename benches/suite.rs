@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::channels;
 use common::workloads::{
     self, atomic_ping_pong, Contender, Sample, Scale, Workload, ATOMIC_KEY, WORKLOADS,
 };
@@ -142,6 +143,36 @@ const COMPARISONS: &[Comparison] = &[
         only: Some(&["pingpong"]),
         cost: true,
         target: |_| Some(1.2),
+    },
+    Comparison {
+        label: "channel bounded vs best of crossbeam-channel, kanal",
+        wharf: "chan-wharf",
+        peers: &["chan-crossbeam", "chan-kanal"],
+        only: None,
+        cost: false,
+        target: |w| match w {
+            "chan-1p1c" | "chan-2p2c" | "chan-4p4c" | "chan-4p1c" => Some(1.25),
+            _ => None,
+        },
+    },
+    Comparison {
+        label: "channel unbounded vs best of crossbeam-channel, kanal",
+        wharf: "chan-wharf-unb",
+        peers: &["chan-crossbeam-unb", "chan-kanal-unb"],
+        only: None,
+        cost: false,
+        target: |w| match w {
+            "chan-1p1c" | "chan-2p2c" | "chan-4p4c" | "chan-4p1c" => Some(1.25),
+            _ => None,
+        },
+    },
+    Comparison {
+        label: "channel ping-pong / bare atomic (cost, lower is better)",
+        wharf: "chan-wharf",
+        peers: &[ATOMIC_KEY],
+        only: Some(&["chan-pingpong"]),
+        cost: true,
+        target: |_| Some(1.5),
     },
 ];
 
@@ -373,30 +404,45 @@ fn fmt(x: f64) -> String {
     }
 }
 
+/// Whether `contender` runs `workload`: the channel section (`chan-` keys) pairs its own
+/// contenders and workloads (and says where a reference takes part); the rest is the queues'.
+fn applies(contender: &Contender, workload: &Workload) -> bool {
+    if channels::is_channel(workload.key) || channels::is_channel(contender.key) {
+        return channels::applies(contender, workload);
+    }
+    contender.applies(workload)
+}
+
 fn main() {
     let options = parse_args();
     let scale = Scale {
         factor: if options.quick { QUICK_FACTOR } else { 1.0 },
     };
     let matches = |key: &str| options.filters.iter().any(|f| key.contains(f.as_str()));
-    let all_contenders = workloads::contenders();
+    let mut all_contenders = workloads::contenders();
+    all_contenders.extend(channels::contenders());
+    let all_workloads: Vec<Workload> = WORKLOADS
+        .iter()
+        .chain(channels::WORKLOADS)
+        .copied()
+        .collect();
     let filter_workloads = options
         .filters
         .iter()
-        .any(|f| WORKLOADS.iter().any(|w| w.key.contains(f.as_str())));
+        .any(|f| all_workloads.iter().any(|w| w.key.contains(f.as_str())));
     let filter_contenders = options
         .filters
         .iter()
         .any(|f| all_contenders.iter().any(|c| c.key.contains(f.as_str())));
     for f in &options.filters {
-        if !WORKLOADS.iter().any(|w| w.key.contains(f.as_str()))
+        if !all_workloads.iter().any(|w| w.key.contains(f.as_str()))
             && !all_contenders.iter().any(|c| c.key.contains(f.as_str()))
         {
             eprintln!("filter {f:?} matches no workload or contender");
             std::process::exit(2);
         }
     }
-    let workloads: Vec<Workload> = WORKLOADS
+    let workloads: Vec<Workload> = all_workloads
         .iter()
         .filter(|w| !filter_workloads || matches(w.key))
         .copied()
@@ -429,7 +475,7 @@ fn main() {
             probe.value
         );
         for w in &workloads {
-            let mut order: Vec<&Contender> = contenders.iter().filter(|c| c.applies(w)).collect();
+            let mut order: Vec<&Contender> = contenders.iter().filter(|c| applies(c, w)).collect();
             if order.is_empty() {
                 continue;
             }
