@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::{scaled, DropTracker, Tracked};
 use wharf::{ArrayQueue, Queue};
@@ -154,6 +154,15 @@ fn force_push() {
     }
 }
 
+/// Adds one to its counter when dropped, panicking or not.
+struct Stopped<'a>(&'a AtomicUsize);
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 #[test]
 fn force_push_concurrent() {
     // Producers force-push, consumers pop: each value ends up popped, evicted (returned to
@@ -168,11 +177,12 @@ fn force_push_concurrent() {
                 .map(|p| {
                     let (q, stop) = (&q, &stop);
                     s.spawn(move || {
+                        // Counts this producer as stopped even if it panics.
+                        let _stopped = Stopped(stop);
                         let mut evicted = Vec::new();
                         for seq in 0..per {
                             evicted.extend(q.force_push(common::encode(p, seq)));
                         }
-                        stop.fetch_add(1, Ordering::SeqCst);
                         evicted
                     })
                 })
@@ -216,23 +226,7 @@ fn spsc() {
     let n = scaled(50_000);
     for cap in [1, 2, 3, 64] {
         let q = ArrayQueue::new(cap);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                for i in 0..n {
-                    common::push_until_ok(&q, i);
-                }
-            });
-            let mut expected = 0;
-            while expected < n {
-                match q.pop() {
-                    Some(v) => {
-                        assert_eq!(v, expected, "cap {cap}");
-                        expected += 1;
-                    }
-                    None => std::thread::yield_now(),
-                }
-            }
-        });
+        common::spsc(&q, n);
         assert_eq!(q.pop(), None);
     }
 }
@@ -355,10 +349,12 @@ fn drops_concurrent() {
     let per = scaled(2_000);
     let t = DropTracker::new(2 * per);
     let q = ArrayQueue::new(64);
+    let failed = AtomicBool::new(false);
     std::thread::scope(|s| {
         for p in 0..2 {
-            let (q, t) = (&q, &t);
+            let (q, t, failed) = (&q, &t, &failed);
             s.spawn(move || {
+                let _flag = common::PanicFlag(failed);
                 for i in 0..per {
                     common::push_until_ok(q, Tracked::new(t, p * per + i));
                 }
@@ -369,6 +365,8 @@ fn drops_concurrent() {
         while popped < 2 * per - 64 {
             if q.pop().is_some() {
                 popped += 1;
+            } else {
+                assert!(!failed.load(Ordering::SeqCst), "a producer panicked");
             }
         }
     });
@@ -519,23 +517,7 @@ fn wrap_around_spsc() {
         let q = ArrayQueue::__with_initial_lap(cap, laps);
         // Enough to cross the wrap several times over, whatever the fill level.
         let n = (laps + 4) * cap + scaled(10_000);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                for i in 0..n {
-                    common::push_until_ok(&q, i);
-                }
-            });
-            let mut expected = 0;
-            while expected < n {
-                match q.pop() {
-                    Some(v) => {
-                        assert_eq!(v, expected, "cap {cap}");
-                        expected += 1;
-                    }
-                    None => std::thread::yield_now(),
-                }
-            }
-        });
+        common::spsc(&q, n);
         assert!(q.is_empty());
     }
 }

@@ -4,6 +4,7 @@ mod common;
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::{scaled, DropTracker, Tracked};
 use wharf::{LinkedQueue, Queue};
@@ -80,23 +81,7 @@ fn fifo_across_nodes() {
 fn spsc() {
     let n = scaled(50_000);
     let q = LinkedQueue::new();
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for i in 0..n {
-                q.push(i);
-            }
-        });
-        let mut expected = 0;
-        while expected < n {
-            match q.pop() {
-                Some(v) => {
-                    assert_eq!(v, expected);
-                    expected += 1;
-                }
-                None => std::thread::yield_now(),
-            }
-        }
-    });
+    common::spsc(&q, n);
     assert_eq!(q.pop(), None);
 }
 
@@ -184,10 +169,12 @@ fn drops_concurrent() {
     let t = DropTracker::new(2 * per);
     let q = LinkedQueue::new();
     let keep = 100;
+    let failed = AtomicBool::new(false);
     std::thread::scope(|s| {
         for p in 0..2 {
-            let (q, t) = (&q, &t);
+            let (q, t, failed) = (&q, &t, &failed);
             s.spawn(move || {
+                let _flag = common::PanicFlag(failed);
                 for i in 0..per {
                     q.push(Tracked::new(t, p * per + i));
                 }
@@ -198,7 +185,10 @@ fn drops_concurrent() {
             while popped < 2 * per - keep {
                 match q.pop() {
                     Some(_) => popped += 1,
-                    None => std::thread::yield_now(),
+                    None => {
+                        assert!(!failed.load(Ordering::SeqCst), "a producer panicked");
+                        std::thread::yield_now();
+                    }
                 }
             }
         });

@@ -6,7 +6,7 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// The factor `WHARF_TEST_SCALE` (a float, default 1.0) applies to stress-test sizes; sanitizer
@@ -180,9 +180,27 @@ pub fn push_until_ok<Q: wharf::Queue<T>, T>(q: &Q, mut value: T) {
     }
 }
 
+/// Sets its flag if dropped while its thread panics, so that waiting threads stop waiting
+/// (and the test fails) instead of hanging.
+pub struct PanicFlag<'a>(pub &'a AtomicBool);
+
+impl Drop for PanicFlag<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
 /// Pops until `total` values have been popped by all consumers together (counted in `done`),
-/// returning this consumer's values in the order it popped them.
-pub fn consume<Q: wharf::Queue<u64>>(q: &Q, done: &AtomicUsize, total: usize) -> Vec<u64> {
+/// returning this consumer's values in the order it popped them. Panics if `failed` is set.
+pub fn consume<Q: wharf::Queue<u64>>(
+    q: &Q,
+    done: &AtomicUsize,
+    total: usize,
+    failed: &AtomicBool,
+) -> Vec<u64> {
+    let _flag = PanicFlag(failed);
     let mut got = Vec::new();
     loop {
         if let Some(v) = q.try_pop() {
@@ -190,10 +208,39 @@ pub fn consume<Q: wharf::Queue<u64>>(q: &Q, done: &AtomicUsize, total: usize) ->
             done.fetch_add(1, Ordering::SeqCst);
         } else if done.load(Ordering::SeqCst) >= total {
             return got;
+        } else if failed.load(Ordering::SeqCst) {
+            panic!("another thread of the test panicked");
         } else {
             std::thread::yield_now();
         }
     }
+}
+
+/// Single producer, single consumer: a thread pushes `0..n`, the caller pops and checks the
+/// order; fails (rather than hangs) if the producer panics.
+pub fn spsc<Q: wharf::Queue<usize> + Sync>(q: &Q, n: usize) {
+    std::thread::scope(|s| {
+        let producer = s.spawn(|| {
+            for i in 0..n {
+                push_until_ok(q, i);
+            }
+        });
+        let mut expected = 0;
+        while expected < n {
+            match q.try_pop() {
+                Some(v) => {
+                    assert_eq!(v, expected);
+                    expected += 1;
+                }
+                // A finished producer has nothing in flight: a second miss is final.
+                None if producer.is_finished() && q.try_pop().is_none() => {
+                    panic!("producer stopped after {expected} of {n} values")
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+    });
+    assert_eq!(q.try_pop(), None);
 }
 
 /// Plain-thread stress: `producers` threads each push `encode(p, 0..per_producer)` while
@@ -204,16 +251,19 @@ where
 {
     let total = producers * per_producer;
     let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let received: Vec<Vec<u64>> = std::thread::scope(|s| {
         for p in 0..producers {
+            let failed = &failed;
             s.spawn(move || {
+                let _flag = PanicFlag(failed);
                 for seq in 0..per_producer {
                     push_until_ok(q, encode(p, seq));
                 }
             });
         }
         let handles: Vec<_> = (0..consumers)
-            .map(|_| s.spawn(|| consume(q, &done, total)))
+            .map(|_| s.spawn(|| consume(q, &done, total, &failed)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -232,11 +282,13 @@ where
     use rayon::prelude::*;
     let total = producers * per_producer;
     let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let received: Vec<Vec<u64>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..consumers)
-            .map(|_| s.spawn(|| consume(q, &done, total)))
+            .map(|_| s.spawn(|| consume(q, &done, total, &failed)))
             .collect();
         (0..producers).into_par_iter().for_each(|p| {
+            let _flag = PanicFlag(&failed);
             for seq in 0..per_producer {
                 push_until_ok(q, encode(p, seq));
             }
