@@ -366,9 +366,18 @@ impl<T> Ring<T> {
                 .is_ok()
             {
                 self.readers_used.fetch_max(index + 1, Ordering::SeqCst);
+                // SeqCst fence: pairs with the fence in `recompute_gate` (fence to fence, so the
+                // argument above holds in the C++ model whatever the access orderings, and
+                // under loom, which models SeqCst accesses as AcqRel). Cold path.
+                fence(Ordering::SeqCst);
                 let start = self.tail();
                 // Release: as every cursor store (see `advance`).
                 reader.store(start, Ordering::Release);
+                if start != first {
+                    // A publisher may have scanned the provisional `first` and gone to sleep
+                    // waiting for it to move: it just did (found by a loom model).
+                    self.freed.notify_all();
+                }
                 return (Some(index), start);
             }
         }
