@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::broadcast;
 use common::channels;
 use common::workloads::{
     self, atomic_ping_pong, Contender, Sample, Scale, Workload, ATOMIC_KEY, WORKLOADS,
@@ -173,6 +174,41 @@ const COMPARISONS: &[Comparison] = &[
         only: Some(&["chan-pingpong"]),
         cost: true,
         target: |_| Some(1.5),
+    },
+    Comparison {
+        label: "broadcast (SpinPark) vs disruptor (SP for 1 publisher, MP for 2)",
+        wharf: "wharf-bcast",
+        peers: &["disruptor"],
+        only: Some(&["b1to2", "b1to4", "b2to2"]),
+        cost: false,
+        target: |w| match w {
+            "b2to2" => Some(2.0),
+            _ => Some(1.25),
+        },
+    },
+    Comparison {
+        label: "broadcast (SpinPark) vs bus",
+        wharf: "wharf-bcast",
+        peers: &["bus"],
+        only: Some(&["b1to2", "b1to4"]),
+        cost: false,
+        target: |_| Some(4.0),
+    },
+    Comparison {
+        label: "broadcast (SpinPark) vs tokio broadcast (publisher waits on len())",
+        wharf: "wharf-bcast",
+        peers: &["tokio-bcast"],
+        only: Some(&["b1to2", "b1to4"]),
+        cost: false,
+        target: |_| Some(4.0),
+    },
+    Comparison {
+        label: "broadcast lossy vs tokio broadcast (both lossy)",
+        wharf: "wharf-bcast-lossy",
+        peers: &["tokio-bcast-lossy"],
+        only: Some(&["blossy1to2"]),
+        cost: false,
+        target: |_| None,
     },
 ];
 
@@ -407,6 +443,9 @@ fn fmt(x: f64) -> String {
 /// Whether `contender` runs `workload`: the channel section (`chan-` keys) pairs its own
 /// contenders and workloads (and says where a reference takes part); the rest is the queues'.
 fn applies(contender: &Contender, workload: &Workload) -> bool {
+    if broadcast::is_workload(workload) || broadcast::is_contender(contender.key) {
+        return broadcast::applies(contender.key, workload);
+    }
     if channels::is_channel(workload.key) || channels::is_channel(contender.key) {
         return channels::applies(contender, workload);
     }
@@ -421,9 +460,11 @@ fn main() {
     let matches = |key: &str| options.filters.iter().any(|f| key.contains(f.as_str()));
     let mut all_contenders = workloads::contenders();
     all_contenders.extend(channels::contenders());
+    all_contenders.extend(broadcast::contenders());
     let all_workloads: Vec<Workload> = WORKLOADS
         .iter()
         .chain(channels::WORKLOADS)
+        .chain(broadcast::WORKLOADS)
         .copied()
         .collect();
     let filter_workloads = options
@@ -504,7 +545,8 @@ fn main() {
         }
     }
     let wall = began.elapsed();
-    let table = report(&results, &workloads, &contenders);
+    let mut table = report(&results, &workloads, &contenders);
+    table.push_str(&broadcast::report(&|w, c| results.median(w, c)));
     println!(
         "\n## wharf suite: {} round(s), {:.0} s; empty timed round trip {timer_ns:.0} ns\n",
         options.rounds,
