@@ -51,3 +51,7 @@ echo "  net of the loop: wharf ArrayQueue $(net "${per_pair[wharf-array]}") vs c
 echo "  wharf ArrayQueue ${per_pair[wharf-array]} vs concurrent-queue bounded ${per_pair[cq-bounded]}: $(ratio "${per_pair[wharf-array]}" "${per_pair[cq-bounded]}")x"
 echo "  wharf LinkedQueue ${per_pair[wharf-linked]} vs crossbeam SegQueue ${per_pair[crossbeam-seg]}: $(ratio "${per_pair[wharf-linked]}" "${per_pair[crossbeam-seg]}")x"
 echo "  wharf LinkedQueue ${per_pair[wharf-linked]} vs concurrent-queue unbounded ${per_pair[cq-unbounded]}: $(ratio "${per_pair[wharf-linked]}" "${per_pair[cq-unbounded]}")x"
+
+echo
+# The blocking channels' send+recv against try_send+try_recv, in a binary of their own.
+bash benches/callgrind_channels.sh "$n1" "$n2"

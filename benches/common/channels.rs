@@ -57,7 +57,7 @@ pub const WAKE_P99: &str = "chan-wake-p99";
 pub const WAKE_GAP: Duration = Duration::from_millis(1);
 
 /// Messages per wake-up run at scale 1 (each costs about [`WAKE_GAP`]).
-const WAKE_MESSAGES: u64 = 200;
+const WAKE_MESSAGES: u64 = 120;
 
 /// Bits of a message value that carry the sequence number; the producer index sits above.
 const SEQ_BITS: u32 = 40;
@@ -73,7 +73,7 @@ pub const WORKLOADS: &[Workload] = &[
             consumers: 1,
             pinned: true,
         },
-        ops: 300_000,
+        ops: 200_000,
     },
     Workload {
         key: "chan-2p2c",
@@ -109,7 +109,7 @@ pub const WORKLOADS: &[Workload] = &[
         key: PINGPONG,
         title: "channel ping-pong round trip (pinned, two capacity-1 channels)",
         kind: Kind::PingPong,
-        ops: 20_000,
+        ops: 4_000,
     },
     Workload {
         key: WAKE,

@@ -1,0 +1,146 @@
+//! Single-thread channel loops for instruction counts under callgrind
+//! (`benches/callgrind_channels.sh`, run by `benches/callgrind.sh`).
+//!
+//! `channel_single_thread <key> <pairs>` runs `pairs` send+receive pairs on one thread
+//! through a bounded channel of `CAPACITY` that is never full or empty when it matters, so
+//! nobody ever waits: what is counted is each call's own fast path, including the wake-up
+//! check a blocking call makes for waiters that are not there. Keys:
+//!
+//! - `empty`: the loop alone (a `black_box` and the tally), the harness's own share;
+//! - `wharf-send-recv`: wharf `bounded` `send` + `recv` (blocking API);
+//! - `wharf-try`: wharf `bounded` `try_send` + `try_recv` (the target: `send`+`recv` within
+//!   10 instructions of this);
+//! - `wharf-unb-send-recv`, `wharf-unb-try`: the same over `unbounded`;
+//! - `crossbeam`, `kanal`, `flume`, `std`, `mutex`: the peers' blocking `send` + `recv`
+//!   through their `BenchChannel` adapters, for scale.
+//!
+//! Every loop is compiled into this one binary, so they share one build and one inlining
+//! context. Any other arguments (such as the `--bench` that `cargo bench` passes) print the
+//! usage and exit successfully, so `cargo bench` itself does nothing with this target.
+
+mod common;
+
+use common::channels::{
+    BenchChannel, CrossbeamBounded, FlumeBounded, KanalBounded, MutexBounded, StdSync,
+};
+use common::workloads::Tally;
+use common::CAPACITY;
+use std::hint::black_box;
+use wharf::channel::{Receiver, Sender};
+
+/// The loop with no channel in it.
+#[inline(never)]
+fn empty_loop(pairs: u64) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..pairs {
+        tally.add(black_box(i));
+    }
+    tally
+}
+
+/// wharf's blocking `send` + `recv`.
+#[inline(never)]
+fn wharf_send_recv(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..pairs {
+        if tx.send(black_box(i)).is_err() {
+            panic!("wharf: send failed");
+        }
+        match rx.recv() {
+            Ok(value) => tally.add(value),
+            Err(_) => panic!("wharf: recv failed"),
+        }
+    }
+    tally
+}
+
+/// wharf's non-blocking `try_send` + `try_recv`.
+#[inline(never)]
+fn wharf_try(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..pairs {
+        if tx.try_send(black_box(i)).is_err() {
+            panic!("wharf: try_send into an empty channel failed");
+        }
+        match rx.try_recv() {
+            Ok(value) => tally.add(value),
+            Err(_) => panic!("wharf: try_recv after a send found nothing"),
+        }
+    }
+    tally
+}
+
+/// A peer's blocking `send` + `recv` through its adapter.
+#[inline(never)]
+fn adapter_send_recv<C: BenchChannel>(tx: &C::Tx, rx: &C::Rx, pairs: u64) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..pairs {
+        C::send(tx, black_box(i));
+        tally.add(C::recv(rx));
+    }
+    tally
+}
+
+fn peer<C: BenchChannel>(pairs: u64) -> Tally {
+    let (tx, rx) = black_box(C::channel(CAPACITY));
+    adapter_send_recv::<C>(&tx, &rx, pairs)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (key, pairs) = match args.as_slice() {
+        [key, pairs] if !key.starts_with('-') => match pairs.parse::<u64>() {
+            Ok(pairs) => (key.as_str(), black_box(pairs)),
+            Err(_) => return usage(),
+        },
+        _ => return usage(),
+    };
+    let bounded = || black_box(wharf::channel::bounded::<u64>(CAPACITY));
+    let unbounded = || black_box(wharf::channel::unbounded::<u64>());
+    let tally = match key {
+        "empty" => empty_loop(pairs),
+        "wharf-send-recv" => {
+            let (tx, rx) = bounded();
+            wharf_send_recv(&tx, &rx, pairs)
+        }
+        "wharf-try" => {
+            let (tx, rx) = bounded();
+            wharf_try(&tx, &rx, pairs)
+        }
+        "wharf-unb-send-recv" => {
+            let (tx, rx) = unbounded();
+            wharf_send_recv(&tx, &rx, pairs)
+        }
+        "wharf-unb-try" => {
+            let (tx, rx) = unbounded();
+            wharf_try(&tx, &rx, pairs)
+        }
+        "crossbeam" => peer::<CrossbeamBounded>(pairs),
+        "kanal" => peer::<KanalBounded>(pairs),
+        "flume" => peer::<FlumeBounded>(pairs),
+        "std" => peer::<StdSync>(pairs),
+        "mutex" => peer::<MutexBounded>(pairs),
+        _ => {
+            eprintln!("unknown key {key:?}");
+            std::process::exit(2);
+        }
+    };
+    let mut expected = Tally::default();
+    (0..pairs).for_each(|i| expected.add(i));
+    if key != "empty" && tally != expected {
+        eprintln!("{key}: got {tally:?}, expected {expected:?}");
+        std::process::exit(1);
+    }
+    println!(
+        "{key} {pairs} pairs: checksum {:#x}",
+        tally.sum ^ tally.squares
+    );
+}
+
+fn usage() {
+    eprintln!(
+        "usage: channel_single_thread <empty|wharf-send-recv|wharf-try|wharf-unb-send-recv|\
+         wharf-unb-try|crossbeam|kanal|flume|std|mutex> <pairs>  (run by \
+         benches/callgrind_channels.sh)"
+    );
+}
