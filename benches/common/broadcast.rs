@@ -966,6 +966,9 @@ fn lossy<B: BenchBroadcast>(subscribers: usize, n: u64) -> Sample {
 
 /// State of one disruptor processor: its sink, its start stamp, where to send its result.
 struct Processor {
+    /// A failed check panics on the disruptor's own thread; dropping the state while
+    /// unwinding aborts at once instead of leaving the publishers waiting on a full ring.
+    _guard: AbortOnPanic,
     sink: Option<Sink>,
     start: Instant,
     done: mpsc::Sender<SubResult>,
@@ -994,6 +997,7 @@ fn processor(
     let init = move || {
         barrier.wait();
         Processor {
+            _guard: AbortOnPanic,
             sink: Some(sink),
             start: Instant::now(),
             done,
