@@ -55,10 +55,12 @@ fn two_producers_one_consumer(cap: usize, warm_up: usize, per_producer: [usize; 
 }
 
 #[test]
-#[ignore = "exceeds loom max_branches (two threads spin-waiting); untriaged"]
-fn cap1_two_producers_one_consumer() {
-    // Two values through one slot: the second is a lap later.
-    two_producers_one_consumer(1, 0, [1, 1]);
+fn cap1_producer_consumer_wraps() {
+    // Two values through one slot: the second is a lap later. (Two producers racing for the
+    // one slot, each retrying while full, exceed loom's branch budget: with three threads in
+    // retry loops the schedules do not end. The cap-1 race of two writers is covered by
+    // `cap1_force_push_races_pop`.)
+    two_producers_one_consumer(1, 0, [2, 0]);
 }
 
 #[test]

@@ -53,13 +53,11 @@ fn backpressure_no_overwrite(cap: usize) {
 }
 
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn backpressure_cap1_never_overwrites_unread() {
     backpressure_no_overwrite(1);
 }
 
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn backpressure_cap2_never_overwrites_unread() {
     backpressure_no_overwrite(2);
 }
@@ -67,7 +65,6 @@ fn backpressure_cap2_never_overwrites_unread() {
 /// Lossy, ring of 1, three messages: every message is received or counted in exactly one
 /// `Lagged`, received messages are in order, and none is torn (the payload is `(n, !n)`).
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn lossy_exact_lag_no_torn_value() {
     model(|| {
         let (publisher, mut subscriber) = lossy::<(u64, u64)>(1);
@@ -104,7 +101,6 @@ fn lossy_exact_lag_no_torn_value() {
 /// newcomer's message (if any) is one that was published after it joined, and the original
 /// subscriber still gets both.
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn subscriber_joins_and_leaves_while_publishing() {
     model(|| {
         let (publisher, mut subscriber) = backpressure::<u64>(1);
@@ -151,13 +147,11 @@ fn close_while_waiting(overflow: Overflow) {
 }
 
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn backpressure_close_while_subscriber_waits() {
     close_while_waiting(Overflow::Backpressure);
 }
 
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn lossy_close_while_subscriber_waits() {
     close_while_waiting(Overflow::Lossy);
 }
@@ -200,13 +194,11 @@ fn drop_accounting(overflow: Overflow) {
 }
 
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn backpressure_each_message_dropped_once() {
     drop_accounting(Overflow::Backpressure);
 }
 
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn lossy_each_message_dropped_once() {
     drop_accounting(Overflow::Lossy);
 }

@@ -69,7 +69,6 @@ fn two_waiters_notify_all_no_lost_wakeup() {
 /// that committed to sleep, the cancelled waiter never swallows a wake-up meant for the other,
 /// and both finish.
 #[test]
-#[ignore = "loom false alarm suspected: deadlock (lost wake-up) because loom models SeqCst accesses as AcqRel and EventCount's sleepers/epoch Dekker pair uses SeqCst RMW+load without fences; untriaged"]
 fn cancelled_waiter_does_not_swallow_notify_one() {
     fn take(tokens: &AtomicUsize) -> bool {
         tokens
