@@ -28,6 +28,32 @@ const FREE: u64 = u64::MAX;
 /// The writer bit of a lossy slot's lock; the bits below count readers inside.
 const WRITER: usize = 1 << (usize::BITS - 1);
 
+/// `atomic.fetch_max(value, order)`, written as the compare-and-swap loop it compiles to on
+/// x86 anyway: ThreadSanitizer does not instrument `atomicrmw max`, so with `fetch_max` it
+/// misses the synchronisation and reports races that are not there.
+fn raise(atomic: &AtomicU64, value: u64, order: Ordering) {
+    let mut current = atomic.load(Ordering::Relaxed);
+    while current < value {
+        // Relaxed on failure: we only retry with the value seen.
+        match atomic.compare_exchange_weak(current, value, order, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(now) => current = now,
+        }
+    }
+}
+
+/// [`raise`] for a `usize`.
+fn raise_usize(atomic: &AtomicUsize, value: usize, order: Ordering) {
+    let mut current = atomic.load(Ordering::Relaxed);
+    while current < value {
+        // Relaxed on failure: as in `raise`.
+        match atomic.compare_exchange_weak(current, value, order, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(now) => current = now,
+        }
+    }
+}
+
 struct Slot<T> {
     /// 0, or one past the sequence of the message held.
     seq: AtomicU64,
@@ -214,7 +240,7 @@ impl<T> Ring<T> {
             gate = gate.min(reader.load(Ordering::SeqCst));
         }
         // Release: hands the synchronisation of the scan to publishers that use the cache.
-        self.gate.fetch_max(gate, Ordering::Release);
+        raise(&self.gate, gate, Ordering::Release);
         seq - self.cap < gate
     }
 
@@ -365,7 +391,7 @@ impl<T> Ring<T> {
                 .compare_exchange(FREE, first, Ordering::SeqCst, Ordering::Relaxed)
                 .is_ok()
             {
-                self.readers_used.fetch_max(index + 1, Ordering::SeqCst);
+                raise_usize(&self.readers_used, index + 1, Ordering::SeqCst);
                 // SeqCst fence: pairs with the fence in `recompute_gate` (fence to fence, so the
                 // argument above holds in the C++ model whatever the access orderings, and
                 // under loom, which models SeqCst accesses as AcqRel). Cold path.
