@@ -11,8 +11,9 @@
 //! - Backpressure: a registered subscriber's entry in `readers` is at most its next sequence;
 //!   a publisher overwrites message `m` only after seeing every entry above `m` (the gate), so
 //!   no registered subscriber can still need it.
-//! - Lossy: a slot's value is written only under its `lock`'s `WRITER` bit, with no reader
-//!   inside; readers read it only inside the lock, after checking `seq` again.
+//! - Lossy: a slot's value is written only under the `WRITER` bit of its lock (`locks[i]` for
+//!   slot `i`), with no reader inside; readers read it only inside the lock, after checking
+//!   `seq` again.
 
 use core::mem::MaybeUninit;
 
@@ -57,9 +58,6 @@ fn raise_usize(atomic: &AtomicUsize, value: usize, order: Ordering) {
 struct Slot<T> {
     /// 0, or one past the sequence of the message held.
     seq: AtomicU64,
-    /// Lossy only: `WRITER` while a publisher replaces the value, plus the number of readers
-    /// inside.
-    lock: AtomicUsize,
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
@@ -79,6 +77,10 @@ pub(super) struct Ring<T> {
     /// publishers rarely scan `readers`. Only grows.
     gate: CachePadded<AtomicU64>,
     slots: Box<[Slot<T>]>,
+    /// Lossy only (empty under backpressure, which never locks): slot `i`'s lock, `WRITER`
+    /// while a publisher replaces the value, plus the number of readers inside. Kept out of
+    /// `Slot` so backpressure slots are only a stamp and a value (more of them per cache line).
+    locks: Box<[AtomicUsize]>,
     cap: u64,
     /// `cap - 1` when `cap` is a power of two (index by mask), else 0 (index by remainder).
     mask: u64,
@@ -119,7 +121,6 @@ impl<T> Ring<T> {
         }
         slots.extend((0..cap).map(|_| Slot {
             seq: AtomicU64::new(0),
-            lock: AtomicUsize::new(0),
             value: UnsafeCell::new(MaybeUninit::uninit()),
         }));
         let registry = match overflow {
@@ -131,6 +132,10 @@ impl<T> Ring<T> {
             cursor: CachePadded::new(AtomicU64::new(0)),
             gate: CachePadded::new(AtomicU64::new(0)),
             slots: slots.into_boxed_slice(),
+            locks: match overflow {
+                Overflow::Lossy => (0..cap).map(|_| AtomicUsize::new(0)).collect(),
+                Overflow::Backpressure => Box::new([]),
+            },
             cap,
             mask: if cap.is_power_of_two() { cap - 1 } else { 0 },
             overflow,
@@ -151,15 +156,26 @@ impl<T> Ring<T> {
     }
 
     #[inline(always)]
-    fn slot(&self, seq: u64) -> &Slot<T> {
+    fn index(&self, seq: u64) -> usize {
         let index = if self.mask != 0 || self.cap == 1 {
             seq & self.mask
         } else {
             seq % self.cap
         };
         debug_assert!((index as usize) < self.slots.len());
+        index as usize
+    }
+
+    #[inline(always)]
+    fn slot(&self, seq: u64) -> &Slot<T> {
         // SAFETY: `index < cap == slots.len()`, by the mask or the remainder.
-        unsafe { self.slots.get_unchecked(index as usize) }
+        unsafe { self.slots.get_unchecked(self.index(seq)) }
+    }
+
+    /// Lossy only: the lock of message `seq`'s slot.
+    #[inline(always)]
+    fn lock(&self, seq: u64) -> &AtomicUsize {
+        &self.locks[self.index(seq)]
     }
 
     /// The next sequence that will be claimed.
@@ -262,7 +278,7 @@ impl<T> Ring<T> {
             backoff.snooze();
         }
         if self.overflow == Overflow::Lossy {
-            Self::lock_for_writing(slot);
+            Self::lock_for_writing(self.lock(seq));
         }
         // SAFETY: our claim makes us the slot's only writer now (the previous writer is done);
         // backpressure: `room` proved no subscriber still reads the old message; lossy: the
@@ -275,7 +291,7 @@ impl<T> Ring<T> {
         slot.seq.store(seq + 1, Ordering::Release);
         if self.overflow == Overflow::Lossy {
             // Release: our write happens before any reader that enters after us.
-            slot.lock.fetch_and(!WRITER, Ordering::Release);
+            self.lock(seq).fetch_and(!WRITER, Ordering::Release);
         }
         old
     }
@@ -297,14 +313,14 @@ impl<T> Ring<T> {
 
     /// Sets the slot's `WRITER` bit once no other writer holds it, then waits until the
     /// readers inside have left. New readers back off as soon as the bit is set.
-    fn lock_for_writing(slot: &Slot<T>) {
+    fn lock_for_writing(lock: &AtomicUsize) {
         let backoff = Backoff::new();
-        let mut state = slot.lock.load(Ordering::Relaxed);
+        let mut state = lock.load(Ordering::Relaxed);
         loop {
             if state & WRITER == 0 {
                 // Acquire: pairs with readers' Release decrements, so their reads are done
                 // before our write.
-                match slot.lock.compare_exchange_weak(
+                match lock.compare_exchange_weak(
                     state,
                     state | WRITER,
                     Ordering::Acquire,
@@ -315,11 +331,11 @@ impl<T> Ring<T> {
                 }
             } else {
                 backoff.snooze();
-                state = slot.lock.load(Ordering::Relaxed);
+                state = lock.load(Ordering::Relaxed);
             }
         }
         // Acquire: as above, for readers that leave after we set the bit.
-        while slot.lock.load(Ordering::Acquire) != WRITER {
+        while lock.load(Ordering::Acquire) != WRITER {
             backoff.snooze();
         }
     }
@@ -342,11 +358,16 @@ impl<T> Ring<T> {
             // SAFETY: `seq` says the slot holds message `r`, and no publisher overwrites it
             // before our registered cursor passes `r`, which we only do after this read.
             Overflow::Backpressure => Ok(slot.value.with(|p| f(unsafe { (*p).assume_init_ref() }))),
-            Overflow::Lossy => Self::read_locked(slot, r, f),
+            Overflow::Lossy => Self::read_locked(slot, self.lock(r), r, f),
         }
     }
 
-    fn read_locked<R, F: FnOnce(&T) -> R>(slot: &Slot<T>, r: u64, f: F) -> Result<R, (Miss, F)> {
+    fn read_locked<R, F: FnOnce(&T) -> R>(
+        slot: &Slot<T>,
+        lock: &AtomicUsize,
+        r: u64,
+        f: F,
+    ) -> Result<R, (Miss, F)> {
         /// Leaves the slot's lock even if `f` panics.
         struct Inside<'a>(&'a AtomicUsize);
         impl Drop for Inside<'_> {
@@ -356,8 +377,8 @@ impl<T> Ring<T> {
             }
         }
         // Acquire: pairs with the writer's Release clearing of `WRITER`.
-        let state = slot.lock.fetch_add(1, Ordering::Acquire);
-        let inside = Inside(&slot.lock);
+        let state = lock.fetch_add(1, Ordering::Acquire);
+        let inside = Inside(lock);
         if state & WRITER != 0 {
             // A writer is replacing the value: either message `r` was just published and its
             // writer is still unlocking (not yet ours to read), or `r` is being overwritten.
