@@ -9,13 +9,16 @@
 //!
 //! Each node carries a block of `BLOCK` slots, filled as in the FAA-array queue of
 //! Ramalhete and Correia ("FAAArrayQueue", 2016) and the block queues of LCRQ (Morrison and
-//! Afek, PPoPP 2013): a producer takes a slot index with a fetch-and-add on the node's `enq`
-//! counter, writes its value, and publishes it with a compare-and-swap of the slot's state
-//! from `EMPTY` to `WRITTEN`. A consumer takes an index with a fetch-and-add on `deq`; if the
-//! slot is `WRITTEN` it takes the value, and if it is still `EMPTY` it marks it `TAKEN` so that
+//! Afek, PPoPP 2013): a producer takes a slot index by advancing the node's `enq` counter,
+//! writes its value, and publishes it with a compare-and-swap of the slot's state from `EMPTY`
+//! to `WRITTEN`. A consumer takes an index by advancing `deq`; if the slot is `WRITTEN` it
+//! takes the value, and if it is still `EMPTY` it marks it `TAKEN` so that
 //! the late producer fails its compare-and-swap and tries again in a later slot. Nobody ever
 //! waits for another thread. A node whose slots are all claimed is unlinked by moving `head`,
 //! and freed through crossbeam-epoch once no thread can still be reading it.
+//!
+//! The papers advance the counters with fetch-and-add; wharf uses a compare-and-swap with
+//! back-off, which is faster where it matters here (see `claim`).
 //!
 //! # Progress
 //!
@@ -36,12 +39,17 @@ use core::mem::MaybeUninit;
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicU8, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
 
 /// Slots per node. Small under loom so that models cross node boundaries in a few steps.
+///
+/// 128 (2 KiB of slots for a `u64`): a node is allocated, linked, retired and freed once per
+/// `BLOCK` values, which at 32 slots cost several nanoseconds a value; 4P1C throughput rose
+/// about 1.3x from 32 to 256 slots, and 128 keeps most of that for a quarter of the memory
+/// an idle queue holds.
 #[cfg(not(loom))]
-const BLOCK: usize = 32;
+const BLOCK: usize = 128;
 #[cfg(loom)]
 const BLOCK: usize = 2;
 
@@ -51,6 +59,39 @@ const EMPTY: u8 = 0;
 const WRITTEN: u8 = 1;
 /// A consumer claimed the slot before its producer published: the producer must go elsewhere.
 const TAKEN: u8 = 2;
+
+/// Claims the next index of `counter` (a node's `enq`), or returns an index of `BLOCK` or more
+/// once the block is full; the counter never runs past `BLOCK`.
+///
+/// A compare-and-swap with back-off, not a fetch-and-add: on two cores, a fetch-and-add that
+/// always succeeds makes the counter's line (and the slots it hands out, four to a line)
+/// change cores on every claim, while a thread that loses a compare-and-swap steps back for a
+/// moment and lets the winner claim a run of slots with the line in its own cache. Measured
+/// (two threads, one pushing or popping a million values each): pops 31 -> 70 Mmsg/s, pushes
+/// 30 -> 40 Mmsg/s.
+#[inline]
+fn claim(counter: &AtomicUsize) -> usize {
+    let backoff = Backoff::new();
+    // Relaxed: only a guess; the compare-and-swap below is what claims.
+    let mut index = counter.load(Ordering::Relaxed);
+    while index < BLOCK {
+        // SeqCst: the claim is in the single order with the SeqCst loads of `enq` in `pop`,
+        // so a consumer that starts after this push returned sees it.
+        match counter.compare_exchange_weak(index, index + 1, Ordering::SeqCst, Ordering::Relaxed) {
+            Ok(_) => return index,
+            Err(now) => {
+                index = now;
+                // Not under loom: a lost compare-and-swap means another thread progressed, so
+                // the retry needs no yield for the model to terminate, and a yield here would
+                // only multiply the interleavings it explores.
+                if !cfg!(loom) {
+                    backoff.spin();
+                }
+            }
+        }
+    }
+    index
+}
 
 /// One cell of a node's block.
 struct Slot<T> {
@@ -66,7 +107,8 @@ struct Slot<T> {
 ///
 /// Invariants:
 /// - Index `i` of `enq` belongs to one producer and index `i` of `deq` to one consumer (each
-///   taken by one fetch-and-add); indices at or beyond `BLOCK` belong to no slot.
+///   taken by the one compare-and-swap that moved the counter from `i` to `i + 1`); the
+///   counters stop at `BLOCK`.
 /// - A slot holds a live value exactly when its state is `WRITTEN` and its index is at or
 ///   beyond `deq` (no consumer has claimed it yet).
 /// - `id` is one more than the previous node's, so `id * BLOCK` counts the slots before it.
@@ -75,11 +117,13 @@ struct Slot<T> {
 /// prefetchers move), so producers and consumers do not share a line for their counters. The
 /// gaps are plain padding, not `CachePadded`: a 128-byte-aligned node would go through the
 /// allocator's slow aligned path (`posix_memalign`), which cost a quarter of a push.
+/// `repr(C)` keeps the fields in this order, so the gaps fall where they are meant to.
+#[repr(C)]
 struct Node<T> {
-    /// The next index a producer will claim; runs past `BLOCK` once the block is full.
+    /// The next index a producer will claim; `BLOCK` once the block is full.
     enq: AtomicUsize,
     _gap_after_enq: Gap,
-    /// The next index a consumer will claim; runs past `BLOCK` once the block is consumed.
+    /// The next index a consumer will claim; `BLOCK` once the block is consumed.
     deq: AtomicUsize,
     _gap_after_deq: Gap,
     /// The following node, or null for the last node.
@@ -187,9 +231,7 @@ impl<T> LinkedQueue<T> {
             // SAFETY: `tail` is never null, and we are pinned, so a node we read from `tail`
             // is not freed until we unpin (it is retired only after `tail` leaves it).
             let node = unsafe { tail.deref() };
-            // SeqCst: with the SeqCst loads of `enq` in `pop`, a consumer that starts after
-            // this push returned sees the claim and does not report the queue empty.
-            let index = node.enq.fetch_add(1, Ordering::SeqCst);
+            let index = claim(&node.enq);
             if let Some(slot) = node.slots.get(index) {
                 match Self::publish(slot, value) {
                     Ok(()) => return,
@@ -208,7 +250,7 @@ impl<T> LinkedQueue<T> {
     /// back if a consumer gave up on the slot first.
     #[inline(always)]
     fn publish(slot: &Slot<T>, value: T) -> Result<(), T> {
-        // SAFETY: our fetch-and-add made this slot ours among producers, and consumers never
+        // SAFETY: our claim on `enq` made this slot ours among producers, and consumers never
         // touch `value` until they see `WRITTEN`, which only we can set.
         slot.value
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
@@ -295,28 +337,44 @@ impl<T> LinkedQueue<T> {
     /// ```
     pub fn pop(&self) -> Option<T> {
         let guard = &epoch::pin();
+        let backoff = Backoff::new();
         loop {
             // Acquire: pairs with the Release CAS that moved `head` (or built the node).
             let head = self.head.load(Ordering::Acquire, guard);
             // SAFETY: `head` is never null, and we are pinned: the node is retired only after
             // `head` moves past it, and not freed before we unpin.
             let node = unsafe { head.deref() };
-            // SeqCst: see `push`; this load and `enq`'s are in the one order all threads agree on.
+            // SeqCst: see `claim`; this load and `enq`'s are in the one order all threads agree
+            // on.
             let index = node.deq.load(Ordering::SeqCst);
             if let Some(slot) = node.slots.get(index) {
                 // Acquire: if it says `WRITTEN`, the value is visible. Checking the slot first
                 // spares the cross-core read of `enq` while the queue is busy.
-                if slot.state.load(Ordering::Acquire) == EMPTY
-                    && index >= node.enq.load(Ordering::SeqCst)
-                {
+                let state = slot.state.load(Ordering::Acquire);
+                if state == EMPTY && index >= node.enq.load(Ordering::SeqCst) {
                     return None;
                 }
-                // SeqCst: as the load above.
-                let index = node.deq.fetch_add(1, Ordering::SeqCst);
-                if let Some(slot) = node.slots.get(index) {
-                    if let Some(value) = Self::take(slot) {
-                        return Some(value);
+                // Claim exactly `index`, so the state we just read is that of our slot. A
+                // compare-and-swap with back-off rather than a fetch-and-add: see `claim`.
+                // SeqCst: as the load of `deq` above.
+                if node
+                    .deq
+                    .compare_exchange_weak(index, index + 1, Ordering::SeqCst, Ordering::Relaxed)
+                    .is_err()
+                {
+                    // As in `claim`, also for loom.
+                    if !cfg!(loom) {
+                        backoff.spin();
                     }
+                    continue;
+                }
+                if state == WRITTEN {
+                    // SAFETY: `WRITTEN` is final, so the value is initialised and visible (the
+                    // Acquire load above); our claim on `deq` makes us its only consumer.
+                    return Some(slot.value.with(|p| unsafe { p.read().assume_init() }));
+                }
+                if let Some(value) = Self::take(slot) {
+                    return Some(value);
                 }
                 continue;
             }

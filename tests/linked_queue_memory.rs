@@ -58,7 +58,7 @@ fn collect_until(target: usize) -> usize {
 
 #[test]
 fn memory_returned() {
-    /// What a drained queue may keep (its one node is under a kilobyte) plus slack for the
+    /// What a drained queue may keep (its one node is a few kilobytes) plus slack for the
     /// epoch collector's own bookkeeping.
     const SLACK: usize = 64 * 1024;
     let n = 1_000_000;
