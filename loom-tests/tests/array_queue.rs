@@ -202,3 +202,68 @@ fn pop_after_completed_push_sees_it() {
         producer.join().unwrap();
     });
 }
+
+/// Capacity 1 (the single-slot state machine): a `force_push` on a full queue keeps it full
+/// throughout, so a racing `pop` always gets a value, the old one or the new one.
+#[test]
+fn cap1_pop_during_force_push_never_empty() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(1));
+        q.push(1).unwrap();
+        let pusher = {
+            let q = q.clone();
+            thread::spawn(move || q.force_push(2))
+        };
+        let popped = q.pop();
+        let evicted = pusher.join().unwrap();
+        let rest = q.pop();
+        match popped {
+            Some(1) => assert_eq!((evicted, rest), (None, Some(2))),
+            Some(2) => assert_eq!((evicted, rest), (Some(1), None)),
+            other => panic!("pop of a full queue returned {other:?}"),
+        }
+    });
+}
+
+/// Capacity 1: a push that fails because another push is filling the slot may only fail
+/// once that value is in: a pop ordered after the failure (by a flag) must find it.
+#[test]
+fn cap1_failed_push_means_full() {
+    use loom::sync::atomic::{AtomicBool, Ordering};
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(1));
+        let failed = Arc::new(AtomicBool::new(false));
+        let first = {
+            let q = q.clone();
+            thread::spawn(move || q.push(1))
+        };
+        let second = {
+            let (q, failed) = (q.clone(), failed.clone());
+            thread::spawn(move || {
+                let result = q.push(2);
+                if result.is_err() {
+                    failed.store(true, Ordering::Release);
+                }
+                result
+            })
+        };
+        let popped = if failed.load(Ordering::Acquire) {
+            let popped = q.pop();
+            assert!(
+                popped.is_some(),
+                "a push failed as full, then a pop found it empty"
+            );
+            popped
+        } else {
+            None
+        };
+        let (a, b) = (first.join().unwrap(), second.join().unwrap());
+        // Every value is accounted for exactly once: refused, popped, or still queued.
+        let mut all: Vec<i32> = [a.err(), b.err(), popped, q.pop()]
+            .into_iter()
+            .flatten()
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, [1, 2]);
+    });
+}
