@@ -221,15 +221,44 @@ impl<T> LinkedQueue<T> {
     /// q.push(7);
     /// assert_eq!(q.pop(), Some(7));
     /// ```
+    #[inline]
     pub fn push(&self, value: T) {
         let guard = &epoch::pin();
-        let mut value = value;
+        // One attempt in line, so that the fast path stays small enough to inline into its
+        // callers (the channels); a lost race, a full node or a slot a consumer gave up on go
+        // to `push_slow`.
+        // Acquire: pairs with the Release CAS that installed this node, so its fields are
+        // initialised for us.
+        let tail = self.tail.load(Ordering::Acquire, guard);
+        // SAFETY: `tail` is never null, and we are pinned, so a node we read from `tail` is
+        // not freed until we unpin (it is retired only after `tail` leaves it).
+        let node = unsafe { tail.deref() };
+        // Relaxed: only a guess; the compare-and-swap claims.
+        let index = node.enq.load(Ordering::Relaxed);
+        let value = match node.slots.get(index) {
+            // SeqCst: as in `claim`.
+            Some(slot)
+                if node
+                    .enq
+                    .compare_exchange_weak(index, index + 1, Ordering::SeqCst, Ordering::Relaxed)
+                    .is_ok() =>
+            {
+                match Self::publish(slot, value) {
+                    Ok(()) => return,
+                    Err(back) => back,
+                }
+            }
+            _ => value,
+        };
+        self.push_slow(value, guard);
+    }
+
+    #[cold]
+    fn push_slow(&self, mut value: T, guard: &Guard) {
         loop {
-            // Acquire: pairs with the Release CAS that installed this node, so its fields are
-            // initialised for us.
+            // Acquire, SAFETY: as in `push`.
             let tail = self.tail.load(Ordering::Acquire, guard);
-            // SAFETY: `tail` is never null, and we are pinned, so a node we read from `tail`
-            // is not freed until we unpin (it is retired only after `tail` leaves it).
+            // SAFETY: as in `push`.
             let node = unsafe { tail.deref() };
             let index = claim(&node.enq);
             if let Some(slot) = node.slots.get(index) {
@@ -335,8 +364,35 @@ impl<T> LinkedQueue<T> {
     /// q.push('z');
     /// assert_eq!(q.pop(), Some('z'));
     /// ```
+    #[inline]
     pub fn pop(&self) -> Option<T> {
         let guard = &epoch::pin();
+        // One attempt in line, as in `push`; an empty queue, a lost race, an unpublished slot
+        // or the end of a node go to `pop_slow`.
+        // Acquire, SAFETY: as in `pop_slow`.
+        let head = self.head.load(Ordering::Acquire, guard);
+        // SAFETY: as in `pop_slow`.
+        let node = unsafe { head.deref() };
+        // SeqCst: as in `pop_slow`.
+        let index = node.deq.load(Ordering::SeqCst);
+        if let Some(slot) = node.slots.get(index) {
+            // Acquire: if `WRITTEN`, the value is visible. SeqCst: as in `pop_slow`.
+            if slot.state.load(Ordering::Acquire) == WRITTEN
+                && node
+                    .deq
+                    .compare_exchange_weak(index, index + 1, Ordering::SeqCst, Ordering::Relaxed)
+                    .is_ok()
+            {
+                // SAFETY: `WRITTEN` is final, so the value is initialised and visible; our
+                // claim on `deq` makes us its only consumer.
+                return Some(slot.value.with(|p| unsafe { p.read().assume_init() }));
+            }
+        }
+        self.pop_slow(guard)
+    }
+
+    #[cold]
+    fn pop_slow(&self, guard: &Guard) -> Option<T> {
         let backoff = Backoff::new();
         loop {
             // Acquire: pairs with the Release CAS that moved `head` (or built the node).
