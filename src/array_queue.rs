@@ -49,9 +49,11 @@ mod single;
 /// One cell of the ring.
 struct Slot<T> {
     /// The position this slot is ready for: equal to a position `p` when empty and awaiting
-    /// the producer of `p`; `p + 1` when it holds the value pushed at `p`.
+    /// the producer of `p`; `p + 1` when it holds the value pushed at `p`. (At capacity 1,
+    /// one of the four states of `single` instead.)
     stamp: AtomicUsize,
-    /// The value, initialised exactly when `stamp == p + 1` for the slot's current position.
+    /// The value, initialised exactly when `stamp == p + 1` for the slot's current position
+    /// (at capacity 1: when the state is `FULL`, or while its holder moves the value).
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
@@ -65,9 +67,10 @@ struct Slot<T> {
 ///   values at positions `head..tail`, so `tail - head` (in slots) is at most `cap`.
 /// - Except at capacity 1: then `head` and `tail` stay at `single::SENTINEL`, which makes
 ///   every fast path fail over to a slow path, and the slot's stamp is the state of `single`.
-/// - A slot's value is initialised if and only if its stamp is one past its position.
-/// - Only the thread whose compare-and-swap moved `tail` off position `p` writes slot `p`, and
-///   only the one that moved `head` off `p` reads it.
+/// - For capacities of 2 or more: a slot's value is initialised if and only if its stamp is
+///   one past its position; only the thread whose compare-and-swap moved `tail` off position
+///   `p` writes slot `p`, and only the one that moved `head` off `p` reads it. (At capacity 1
+///   the state word's compare-and-swaps play that part; see `single`.)
 ///
 /// # Progress
 ///
@@ -135,7 +138,8 @@ impl Laps {
         debug_assert!(index < buffer.len());
         // SAFETY: every position's index is below `cap == buffer.len()`: `advance` moves an
         // index that reaches `cap` on to index 0 of the next lap, and positions are only made
-        // by `advance` from index 0.
+        // by `advance` from index 0, except `single::SENTINEL` (capacity 1), whose index is 0
+        // (asserted at compile time in `single`).
         unsafe { buffer.get_unchecked(index) }
     }
 }
@@ -144,7 +148,8 @@ impl Laps {
 // the queue never hands out a `&T`, so `T: Sync` is not needed.
 unsafe impl<T: Send> Send for ArrayQueue<T> {}
 // SAFETY: as above: shared access only ever moves whole values in and out, and each slot's
-// value is reached by one thread at a time, as the stamp protocol (see the invariants) ensures.
+// value is reached by one thread at a time, as the stamp protocol (see the invariants), or at
+// capacity 1 the state word of `single`, ensures.
 unsafe impl<T: Send> Sync for ArrayQueue<T> {}
 
 impl<T> ArrayQueue<T> {

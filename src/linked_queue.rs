@@ -31,10 +31,14 @@
 //!
 //! Memory is allocated one node of `BLOCK` slots at a time and given back as the queue drains:
 //! each unlinked node is handed to crossbeam-epoch, which frees it once every thread that was
-//! inside the queue at the time has left it. A drained queue keeps one node.
+//! inside the queue at the time has left it. A drained queue keeps one node: 128 slots, each
+//! a `T` and a state byte (about 2 KiB for a `u64`, 128 times the size of `T` for a large one;
+//! box large values to keep an idle queue small).
 
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
+use std::alloc::{self, Layout};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 use crossbeam_utils::CachePadded;
@@ -76,7 +80,8 @@ fn claim(counter: &AtomicUsize) -> usize {
     let mut index = counter.load(Ordering::Relaxed);
     while index < BLOCK {
         // SeqCst: the claim is in the single order with the SeqCst loads of `enq` in `pop`,
-        // so a consumer that starts after this push returned sees it.
+        // so a consumer that starts after this push returned sees it. Relaxed on failure: we
+        // only retry with the index seen; a lost claim synchronises with nothing.
         match counter.compare_exchange_weak(index, index + 1, Ordering::SeqCst, Ordering::Relaxed) {
             Ok(_) => return index,
             Err(now) => {
@@ -139,18 +144,33 @@ struct Node<T> {
 struct Gap(#[allow(dead_code)] [u64; 15]);
 
 impl<T> Node<T> {
-    fn new(id: usize) -> Self {
-        Self {
-            enq: AtomicUsize::new(0),
-            _gap_after_enq: Gap::default(),
-            deq: AtomicUsize::new(0),
-            _gap_after_deq: Gap::default(),
-            next: Atomic::null(),
-            id,
-            slots: core::array::from_fn(|_| Slot {
-                state: AtomicU8::new(EMPTY),
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-            }),
+    /// A fresh, empty node, built in place on the heap: `BLOCK` slots of a large `T` would not
+    /// fit on a thread's stack (128 slots of 16 KiB are 2 MiB, a spawned thread's default).
+    fn boxed(id: usize) -> Owned<Self> {
+        let layout = Layout::new::<Self>();
+        // SAFETY: a node is never zero-sized (it holds its counters).
+        let raw = unsafe { alloc::alloc(layout) }.cast::<Self>();
+        if raw.is_null() {
+            alloc::handle_alloc_error(layout);
+        }
+        // SAFETY: `raw` is a fresh allocation with the layout of a `Node<T>`, so each field is
+        // valid for one write; every field is written exactly once below, after which the node
+        // is initialised, and ownership passes to the `Box` (same allocator and layout).
+        unsafe {
+            addr_of_mut!((*raw).enq).write(AtomicUsize::new(0));
+            addr_of_mut!((*raw)._gap_after_enq).write(Gap::default());
+            addr_of_mut!((*raw).deq).write(AtomicUsize::new(0));
+            addr_of_mut!((*raw)._gap_after_deq).write(Gap::default());
+            addr_of_mut!((*raw).next).write(Atomic::null());
+            addr_of_mut!((*raw).id).write(id);
+            let slots = addr_of_mut!((*raw).slots).cast::<Slot<T>>();
+            for i in 0..BLOCK {
+                slots.add(i).write(Slot {
+                    state: AtomicU8::new(EMPTY),
+                    value: UnsafeCell::new(MaybeUninit::uninit()),
+                });
+            }
+            Owned::from(Box::from_raw(raw))
         }
     }
 }
@@ -205,12 +225,16 @@ impl<T> LinkedQueue<T> {
     /// assert!(q.is_empty());
     /// ```
     pub fn new() -> Self {
-        let first = Atomic::new(Node::new(0));
+        let first = Atomic::from(Node::boxed(0));
         Self {
             head: CachePadded::new(first.clone()),
             tail: CachePadded::new(first),
         }
     }
+
+    /// Test hook: slots per node, so tests can cross node boundaries on purpose.
+    #[doc(hidden)]
+    pub const __SLOTS_PER_NODE: usize = BLOCK;
 
     /// Pushes `value` to the back of the queue.
     ///
@@ -236,7 +260,7 @@ impl<T> LinkedQueue<T> {
         // Relaxed: only a guess; the compare-and-swap claims.
         let index = node.enq.load(Ordering::Relaxed);
         let value = match node.slots.get(index) {
-            // SeqCst: as in `claim`.
+            // SeqCst, and Relaxed on failure: as in `claim`.
             Some(slot)
                 if node
                     .enq
@@ -316,7 +340,7 @@ impl<T> LinkedQueue<T> {
                     .compare_exchange(tail, next, Ordering::Release, Ordering::Relaxed, guard);
             return Err(value);
         }
-        let fresh = Node::new(node.id + 1);
+        let fresh = Node::boxed(node.id + 1);
         fresh.slots[0].value.with_mut(|p| {
             // SAFETY: the node is not shared yet; we own every slot.
             unsafe { p.write(MaybeUninit::new(value)) }
@@ -326,7 +350,7 @@ impl<T> LinkedQueue<T> {
         // Release: publishes the new node's contents to whoever loads `next` or `tail`.
         match node.next.compare_exchange(
             Shared::null(),
-            Owned::new(fresh),
+            fresh,
             Ordering::Release,
             Ordering::Relaxed,
             guard,
@@ -376,7 +400,8 @@ impl<T> LinkedQueue<T> {
         // SeqCst: as in `pop_slow`.
         let index = node.deq.load(Ordering::SeqCst);
         if let Some(slot) = node.slots.get(index) {
-            // Acquire: if `WRITTEN`, the value is visible. SeqCst: as in `pop_slow`.
+            // Acquire: if `WRITTEN`, the value is visible. SeqCst, and Relaxed on failure: as in
+            // `pop_slow`.
             if slot.state.load(Ordering::Acquire) == WRITTEN
                 && node
                     .deq
@@ -412,7 +437,8 @@ impl<T> LinkedQueue<T> {
                 }
                 // Claim exactly `index`, so the state we just read is that of our slot. A
                 // compare-and-swap with back-off rather than a fetch-and-add: see `claim`.
-                // SeqCst: as the load of `deq` above.
+                // SeqCst: as the load of `deq` above. Relaxed on failure: we look again from the
+                // top, as in `claim`.
                 if node
                     .deq
                     .compare_exchange_weak(index, index + 1, Ordering::SeqCst, Ordering::Relaxed)

@@ -9,8 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::{scaled, DropTracker, Tracked};
 use wharf::{LinkedQueue, Queue};
 
-/// More than a few nodes' worth (a node holds 32), and not a multiple of it.
-const MANY: usize = 32 * 5 + 7;
+/// Slots per node.
+const NODE: usize = LinkedQueue::<u8>::__SLOTS_PER_NODE;
+
+/// More than a few nodes' worth, and not a multiple of a node.
+const MANY: usize = NODE * 5 + 7;
 
 #[test]
 fn smoke() {
@@ -127,12 +130,13 @@ fn drops() {
     for i in 0..MANY {
         q.push(Tracked::new(&t, i));
     }
-    for i in 0..70 {
+    let popped = 2 * NODE + 6;
+    for i in 0..popped {
         let v = q.pop().unwrap();
         assert_eq!(v.id, i);
         assert_eq!(t.drops(i), 0, "pop must not drop the value");
     }
-    assert_eq!(t.total(), 70);
+    assert_eq!(t.total(), popped);
     drop(q);
     t.assert_all_dropped_once();
 
@@ -154,10 +158,11 @@ fn drops() {
         q.push(Tracked::new(&t, i));
     }
     let mut it = q.into_iter();
-    for i in 0..40 {
+    let taken = NODE + 40;
+    for i in 0..taken {
         assert_eq!(it.next().unwrap().id, i);
     }
-    assert_eq!(t.total(), 40);
+    assert_eq!(t.total(), taken);
     drop(it);
     t.assert_all_dropped_once();
 }
@@ -205,7 +210,7 @@ fn panicking_drop() {
     let q = LinkedQueue::new();
     for i in 0..MANY {
         // In a middle node, so nodes before and after it must still be handled.
-        q.push(if i == 77 {
+        q.push(if i == 2 * NODE + 13 {
             Tracked::panicking(&t, i)
         } else {
             Tracked::new(&t, i)
@@ -222,7 +227,7 @@ fn panicking_drop() {
     let t = DropTracker::new(MANY);
     let q = LinkedQueue::new();
     for i in 0..MANY {
-        q.push(if i == 100 {
+        q.push(if i == 3 * NODE + 4 {
             Tracked::panicking(&t, i)
         } else {
             Tracked::new(&t, i)
@@ -257,12 +262,14 @@ fn into_iter() {
     for i in 0..MANY {
         q.push(i);
     }
-    for i in 0..33 {
+    // Past the first node boundary, so the iterator starts in the second node.
+    let popped = NODE + 1;
+    for i in 0..popped {
         assert_eq!(q.pop(), Some(i));
     }
     assert_eq!(
         q.into_iter().collect::<Vec<_>>(),
-        (33..MANY).collect::<Vec<_>>()
+        (popped..MANY).collect::<Vec<_>>()
     );
 }
 
@@ -305,4 +312,23 @@ fn queue_trait() {
     use_queue(&LinkedQueue::new());
     let dynamic: &dyn Queue<u32> = &LinkedQueue::new();
     assert_eq!(dynamic.capacity(), None);
+}
+
+/// A node is built in place on the heap: 128 slots of a 64 KiB value (8 MiB) would overflow
+/// the 1 MiB stack of this thread if the node were built on the stack and moved.
+#[test]
+fn large_values_small_stack() {
+    type Big = [u8; 64 * 1024];
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let q = LinkedQueue::<Box<Big>>::new();
+            q.push(Box::new([7; 64 * 1024]));
+            assert_eq!(q.pop().map(|b| b[12_345]), Some(7));
+            let inline = LinkedQueue::<Big>::new();
+            assert!(inline.pop().is_none());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }

@@ -112,8 +112,15 @@ fn array_queue_mpmc() {
 
 #[test]
 fn array_queue_force_push_races_pop() {
+    // Capacity 1 is the single-slot state machine, 2 the smallest ring.
+    for cap in [1, 2] {
+        force_push_races_pop(cap);
+    }
+}
+
+fn force_push_races_pop(cap: usize) {
     let per = scaled(20_000);
-    let q = Arc::new(ArrayQueue::new(2));
+    let q = Arc::new(ArrayQueue::new(cap));
     let evicted = {
         let q = q.clone();
         thread::spawn(move || {

@@ -56,7 +56,7 @@ fn two_producers_one_consumer(cap: usize, warm_up: usize, per_producer: [usize; 
 
 #[test]
 fn cap1_producer_consumer_wraps() {
-    // Two values through one slot: the second is a lap later. (Two producers racing for the
+    // Two values through the one slot, one after the other. (Two producers racing for the
     // one slot, each retrying while full, exceed loom's branch budget: with three threads in
     // retry loops the schedules do not end. The cap-1 race of two writers is covered by
     // `cap1_force_push_races_pop`.)
@@ -122,11 +122,10 @@ fn cap2_force_push_races_pop() {
 }
 
 /// Values pushed, popped, evicted and left behind at drop are each dropped exactly once.
-#[test]
-fn items_left_at_drop_dropped_once() {
-    model(|| {
+fn items_left_at_drop_dropped_once(cap: usize) {
+    model(move || {
         let drops = Drops::new(4);
-        let q = Arc::new(ArrayQueue::new(2));
+        let q = Arc::new(ArrayQueue::new(cap));
         q.push(drops.make(0)).unwrap();
         let producer = {
             let (q, drops) = (q.clone(), drops.clone());
@@ -142,6 +141,34 @@ fn items_left_at_drop_dropped_once() {
         drop(q.force_push(drops.make(3)));
         producer.join().unwrap();
         consumer.join().unwrap();
+        drop(q);
+        drops.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn cap2_items_left_at_drop_dropped_once() {
+    items_left_at_drop_dropped_once(2);
+}
+
+/// Capacity 1 (the single-slot state machine): a `force_push` and a `push` race a `pop`;
+/// whatever is evicted, refused, popped or left behind is dropped exactly once. Two threads:
+/// with three, the waits on a busy slot exceed loom's branch budget.
+#[test]
+fn cap1_items_left_at_drop_dropped_once() {
+    model(|| {
+        let drops = Drops::new(3);
+        let q = Arc::new(ArrayQueue::new(1));
+        q.push(drops.make(0)).unwrap();
+        let producer = {
+            let (q, drops) = (q.clone(), drops.clone());
+            thread::spawn(move || {
+                drop(q.force_push(drops.make(1)));
+                let _ = q.push(drops.make(2)); // full or not: an `Err` hands it back to drop
+            })
+        };
+        drop(q.pop());
+        producer.join().unwrap();
         drop(q);
         drops.assert_each_dropped_once();
     });
@@ -265,5 +292,34 @@ fn cap1_failed_push_means_full() {
             .collect();
         all.sort_unstable();
         assert_eq!(all, [1, 2]);
+    });
+}
+
+/// Capacity 1: what `len`, `is_empty` and `is_full` report while another thread is inside.
+/// A full queue stays full through a `force_push` (it evicts and refills in one step); and
+/// while a pop is under way, the queue goes from full to empty once, never back.
+#[test]
+fn cap1_len_while_busy() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(1));
+        q.push(1).unwrap();
+        let pusher = {
+            let q = q.clone();
+            thread::spawn(move || q.force_push(2))
+        };
+        assert_eq!((q.len(), q.is_full(), q.is_empty()), (1, true, false));
+        assert_eq!(pusher.join().unwrap(), Some(1));
+
+        let popper = {
+            let q = q.clone();
+            thread::spawn(move || q.pop())
+        };
+        let (first, second) = (q.len(), q.is_empty());
+        assert!(first <= 1);
+        if first == 0 {
+            assert!(second, "the queue refilled itself during a pop");
+        }
+        assert_eq!(popper.join().unwrap(), Some(2));
+        assert_eq!((q.len(), q.is_full(), q.is_empty()), (0, false, true));
     });
 }

@@ -4,8 +4,8 @@
 //! `head`) that the other side reads to tell "empty" from "a producer is still writing". That
 //! made a ping-pong through two capacity-1 queues cost 3.3x a bare atomic round trip. With a
 //! single slot the state word alone can answer every question, so a hand-off moves one line,
-//! and the round trip comes within the bare atomic's (measured: 426 ns against a 481 ns bare
-//! atomic ping-pong and 784 ns for crossbeam's `ArrayQueue`, one run, medians of 7).
+//! and the round trip comes within 1.1x of a bare atomic ping-pong between the same two
+//! threads (the suite's `pingpong` workload; see RESULTS.md).
 //!
 //! # Algorithm
 //!
@@ -16,16 +16,24 @@
 //! | --- | --- | --- | --- | --- |
 //! | `EMPTY` | no value | `None` | takes the slot | takes the slot |
 //! | `FULL` | a value | takes it | `Err` | replaces it |
-//! | `LOCKED_EMPTY` | a push is writing, or a pop is reading | `None` | waits | waits |
-//! | `LOCKED_FULL` | a `force_push` is replacing the value | waits | `Err` | waits |
+//! | `LOCKED_EMPTY` | a pop is reading the value out | `None` | waits | waits |
+//! | `LOCKED_FULL` | a push or `force_push` is writing its value in | waits | `Err` | waits |
 //!
-//! Linearization points: a `push` takes effect at its final store of `FULL`, a `pop` at its
-//! compare-and-swap from `FULL`, and a `force_push` at its compare-and-swap (on a full queue;
-//! on an empty one, at its final store). So both `LOCKED_EMPTY` cases are logically empty (the
-//! push has not happened yet; the pop has), and `LOCKED_FULL` is logically full. Every thread
-//! answers from the logical state or, where the slot is busy and the answer would need it,
-//! waits for the holder: a push never fails while the queue is logically empty, and a pop
-//! never reports empty while a `force_push` keeps the queue full.
+//! Every operation takes effect at the `SeqCst` access that decides it: a `push` or
+//! `force_push` at its compare-and-swap (from `EMPTY` or `FULL` to `LOCKED_FULL`), a `pop` at
+//! its compare-and-swap from `FULL` to `LOCKED_EMPTY`, and an answer of "empty" or "full" at
+//! the `SeqCst` load (or failed compare-and-swap) that saw it. So `LOCKED_FULL` is logically
+//! full (the push has happened; its value is on its way) and `LOCKED_EMPTY` logically empty
+//! (the pop has happened). A thread that needs what a holder is moving (a pop that finds a
+//! value being written, a push that finds one being read out) waits for the holder's final
+//! `Release` store, which is no linearization point.
+//!
+//! The deciding accesses are `SeqCst`, so that operations on *different* queues are ordered
+//! too: with `Acquire`/`Release` alone, two threads that each push into one empty queue and
+//! then pop from the other could both find their queue empty (the store-buffering pattern,
+//! real on x86), which no interleaving allows. `tests/array_queue.rs` (`cap1_store_buffering`)
+//! checks it. On x86 this costs nothing: compare-and-swap is a locked instruction anyway, and
+//! a `SeqCst` load is a plain load.
 //!
 //! # Progress
 //!
@@ -47,15 +55,20 @@ const EMPTY: usize = 0;
 const FULL: usize = 1;
 /// Bit 0 of a state: the queue logically holds a value.
 const HOLDS: usize = 1;
-/// A push writing, or a pop reading: logically empty.
+/// A pop reading the value out: logically empty.
 const LOCKED_EMPTY: usize = 2;
-/// A `force_push` replacing the value: logically full.
+/// A push or `force_push` writing its value in: logically full.
 const LOCKED_FULL: usize = 3;
 
 /// Where a capacity-1 `ArrayQueue` parks `head` and `tail`. Its index bits are 0, so the fast
 /// paths look at slot 0; and neither it nor one past it is a state, so the fast paths' stamp
 /// comparisons (`stamp == tail`, `stamp == head + 1`) always fail.
 pub(super) const SENTINEL: usize = usize::MAX - 1;
+
+// The sentinel's promises, checked when the crate compiles: index 0, and no state is the
+// sentinel or one past it.
+const _: () = assert!(SENTINEL & 1 == 0 && SENTINEL > LOCKED_FULL);
+const _: () = assert!(SENTINEL.wrapping_add(1) > LOCKED_FULL);
 
 /// The stamp a capacity-1 queue's slot starts with.
 pub(super) const INITIAL: usize = EMPTY;
@@ -64,12 +77,13 @@ pub(super) const INITIAL: usize = EMPTY;
 pub(super) fn push<T>(slot: &Slot<T>, value: T) -> Result<(), T> {
     let backoff = Backoff::new();
     loop {
-        // Acquire: pairs with the Release store of `EMPTY` in `pop`, so the reader of the
-        // previous value is done with it before we write. Relaxed on failure: we only look
-        // at the state.
+        // SeqCst: the push takes effect here, in the single order of `SeqCst` operations on
+        // every queue (see the module docs); on failure too, as the failure may decide `Err`.
+        // Acquire (implied): pairs with the Release store of `EMPTY` in `pop`, so the reader
+        // of the previous value is done with it before we write.
         match slot
             .stamp
-            .compare_exchange(EMPTY, LOCKED_EMPTY, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(EMPTY, LOCKED_FULL, Ordering::SeqCst, Ordering::SeqCst)
         {
             Ok(_) => {
                 // SAFETY: moving the state off `EMPTY` made the slot ours; it holds no value.
@@ -80,8 +94,7 @@ pub(super) fn push<T>(slot: &Slot<T>, value: T) -> Result<(), T> {
                 return Ok(());
             }
             Err(state) if state & HOLDS != 0 => return Err(value),
-            // Logically empty, but a pop is still reading or a push still writing: once it is
-            // done we either get the slot or see it full.
+            // Logically empty, but a pop is still reading the old value out: wait for it.
             Err(_) => backoff.snooze(),
         }
     }
@@ -91,14 +104,15 @@ pub(super) fn push<T>(slot: &Slot<T>, value: T) -> Result<(), T> {
 pub(super) fn pop<T>(slot: &Slot<T>) -> Option<T> {
     let backoff = Backoff::new();
     loop {
-        // Relaxed: a first look; the compare-and-swap below synchronises.
-        match slot.stamp.load(Ordering::Relaxed) {
+        // SeqCst: an answer of `None` takes effect at this load (see the module docs).
+        match slot.stamp.load(Ordering::SeqCst) {
             FULL => {
-                // Acquire: pairs with the Release store of `FULL` in `push` and `force_push`,
-                // making the value visible. Relaxed on failure: we look again.
+                // SeqCst: the pop takes effect here. Acquire (implied): pairs with the Release
+                // store of `FULL` in `push` and `force_push`, making the value visible.
+                // Relaxed on failure: we only look again.
                 if slot
                     .stamp
-                    .compare_exchange(FULL, LOCKED_EMPTY, Ordering::Acquire, Ordering::Relaxed)
+                    .compare_exchange(FULL, LOCKED_EMPTY, Ordering::SeqCst, Ordering::Relaxed)
                     .is_ok()
                 {
                     // SAFETY: moving the state off `FULL` made the value ours.
@@ -108,7 +122,7 @@ pub(super) fn pop<T>(slot: &Slot<T>) -> Option<T> {
                     return Some(value);
                 }
             }
-            // A `force_push` is swapping the value: the queue stays full throughout.
+            // A push or `force_push` has taken effect and is writing its value: wait for it.
             LOCKED_FULL => backoff.snooze(),
             _ => return None,
         }
@@ -119,20 +133,20 @@ pub(super) fn pop<T>(slot: &Slot<T>) -> Option<T> {
 pub(super) fn force_push<T>(slot: &Slot<T>, value: T) -> Option<T> {
     let backoff = Backoff::new();
     loop {
-        // Relaxed: a first look; the compare-and-swaps below synchronise.
-        let (from, to) = match slot.stamp.load(Ordering::Relaxed) {
-            EMPTY => (EMPTY, LOCKED_EMPTY),
-            FULL => (FULL, LOCKED_FULL),
+        // Relaxed: a first look; the compare-and-swap below decides and synchronises.
+        let from = match slot.stamp.load(Ordering::Relaxed) {
+            state @ (EMPTY | FULL) => state,
             _ => {
                 backoff.snooze();
                 continue;
             }
         };
-        // Acquire: from `EMPTY`, as in `push`; from `FULL`, pairs with the Release store of
-        // `FULL` so the value we evict is visible. Relaxed on failure: we look again.
+        // SeqCst: the `force_push` takes effect here, as a push does. Acquire (implied): from
+        // `EMPTY`, as in `push`; from `FULL`, pairs with the Release store of `FULL` so the
+        // value we evict is visible. Relaxed on failure: we look again.
         if slot
             .stamp
-            .compare_exchange(from, to, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(from, LOCKED_FULL, Ordering::SeqCst, Ordering::Relaxed)
             .is_err()
         {
             continue;
@@ -151,7 +165,8 @@ pub(super) fn force_push<T>(slot: &Slot<T>, value: T) -> Option<T> {
 
 /// How many values the queue logically holds: 0 or 1.
 pub(super) fn len<T>(slot: &Slot<T>) -> usize {
-    // SeqCst: as the ring's `len`, one load in the single order of SeqCst operations.
+    // SeqCst: the answer takes effect at this load, in the single order of the `SeqCst`
+    // accesses that decide every operation (see the module docs).
     slot.stamp.load(Ordering::SeqCst) & HOLDS
 }
 
@@ -161,6 +176,7 @@ pub(super) fn pop_exclusive<T>(slot: &Slot<T>) -> Option<T> {
     if slot.stamp.load(Ordering::Relaxed) != FULL {
         return None;
     }
+    // Relaxed: as above.
     slot.stamp.store(EMPTY, Ordering::Relaxed);
     // SAFETY: `FULL` means the slot holds an initialised value, and `&mut` access (the
     // caller's) excludes every other thread; the state is `EMPTY` now, so it is read once.
