@@ -209,6 +209,45 @@ fn backpressure_try_publish_hands_value_back() {
     }
 }
 
+/// A backpressure subscriber hands back what it read in batches of an eighth of the ring
+/// (here 64 / 8 = 8 messages), and everything as soon as it finds nothing more to read.
+#[test]
+fn backpressure_releases_in_batches_and_when_caught_up() {
+    let cap = 64;
+    for (mut p, mut s) in both_kinds::<usize>(Builder::new(cap)) {
+        for i in 0..cap {
+            p.try_publish(i).unwrap();
+        }
+        // Seven read: not released yet, the ring is still full.
+        for i in 0..7 {
+            assert_eq!(s.recv(), Ok(i));
+        }
+        assert_eq!(p.try_publish(100), Err(TryPublishError::Full(100)));
+        // The eighth completes a batch: eight slots come back, not nine.
+        assert_eq!(s.recv(), Ok(7));
+        for i in 0..8 {
+            p.try_publish(cap + i).unwrap();
+        }
+        assert!(p.try_publish(200).is_err());
+        // Read the rest (72 read, released in batches), then 5 more (not a whole batch):
+        // finding nothing more to read releases those 5 too.
+        for i in 8..cap + 8 {
+            assert_eq!(s.recv(), Ok(i));
+        }
+        for i in 0..5 {
+            p.try_publish(2 * cap + i).unwrap();
+        }
+        for i in 0..5 {
+            assert_eq!(s.recv(), Ok(2 * cap + i));
+        }
+        assert_eq!(s.try_recv(), Err(TryRecvError::Empty));
+        for i in 0..cap {
+            p.try_publish(1000 + i).unwrap();
+        }
+        assert!(p.try_publish(300).is_err());
+    }
+}
+
 #[test]
 fn no_subscriber_holds_nothing_back() {
     for (mut p, s) in both_kinds::<u32>(Builder::new(2)) {

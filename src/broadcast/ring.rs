@@ -24,6 +24,10 @@ use crate::{EventCount, WaitStrategy};
 
 use super::Overflow;
 
+/// The most messages a subscriber reads before it releases them (an eighth of the ring, up to
+/// this): 64 u64 messages are sixteen cache lines of slots.
+const MAX_RELEASE_BATCH: u64 = 64;
+
 /// A registry entry with no subscriber.
 const FREE: u64 = u64::MAX;
 /// The writer bit of a lossy slot's lock; the bits below count readers inside.
@@ -84,6 +88,9 @@ pub(super) struct Ring<T> {
     cap: u64,
     /// `cap - 1` when `cap` is a power of two (index by mask), else 0 (index by remainder).
     mask: u64,
+    /// Backpressure: how many messages a subscriber reads between stores of its registered
+    /// cursor (it also stores whenever it catches up); see `Subscriber`'s `Cursor`.
+    release_batch: u64,
     pub(super) overflow: Overflow,
     pub(super) strategy: WaitStrategy,
     /// Backpressure: each registered subscriber's next sequence, or `FREE`.
@@ -138,6 +145,7 @@ impl<T> Ring<T> {
             },
             cap,
             mask: if cap.is_power_of_two() { cap - 1 } else { 0 },
+            release_batch: (cap / 8).clamp(1, MAX_RELEASE_BATCH),
             overflow,
             strategy,
             readers: (0..registry)
@@ -153,6 +161,12 @@ impl<T> Ring<T> {
 
     pub(super) fn capacity(&self) -> usize {
         self.cap as usize
+    }
+
+    /// See the field.
+    #[inline]
+    pub(super) fn release_batch(&self) -> u64 {
+        self.release_batch
     }
 
     #[inline(always)]

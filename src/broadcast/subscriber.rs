@@ -26,55 +26,90 @@ use crate::loom::Arc;
 /// ```
 pub struct Subscriber<T> {
     ring: Arc<Ring<T>>,
+    /// Where this subscriber is.
+    cursor: Cursor,
+}
+
+/// A subscriber's position, and (backpressure) how much of it the publishers have been told.
+///
+/// Backpressure subscribers release what they have read in batches: the registered cursor
+/// moves every `Ring::release_batch` messages, and whenever the subscriber catches up (finds
+/// nothing to read), so its cache line changes hands, and publishers rescan the registry,
+/// once a batch rather than once a message. A publisher never needs a slot that the
+/// subscriber has read but not released for long: the subscriber releases it within a batch,
+/// or as soon as it runs out of messages.
+#[derive(Debug)]
+struct Cursor {
     /// The sequence of the next message to receive.
     next: u64,
     /// Backpressure: this subscriber's entry in the ring's registry.
     entry: Option<usize>,
+    /// Backpressure: the cursor last stored in the registry (`next` once all is released).
+    released: u64,
 }
 
 impl<T> Subscriber<T> {
     pub(super) fn join(ring: Arc<Ring<T>>) -> Self {
         let (entry, next) = ring.join();
-        Self { ring, next, entry }
+        Self {
+            ring,
+            cursor: Cursor {
+                next,
+                entry,
+                released: next,
+            },
+        }
     }
 
     /// One non-blocking receive through `f`; hands `f` back when there is nothing yet.
     fn poll<R, F: FnOnce(&T) -> R>(
         ring: &Ring<T>,
-        next: &mut u64,
-        entry: Option<usize>,
+        cursor: &mut Cursor,
         f: F,
     ) -> Result<R, (TryRecvError, Option<F>)> {
-        let r = *next;
+        let r = cursor.next;
         let f = match ring.read(r, f) {
-            Ok(out) => return Ok(Self::took(ring, next, entry, out)),
-            Err((Miss::Overwritten, _)) => return Err((Self::lagged(ring, next), None)),
+            Ok(out) => return Ok(Self::took(ring, cursor, out)),
+            Err((Miss::Overwritten, _)) => return Err((Self::lagged(ring, cursor), None)),
             Err((Miss::NotYet, f)) => f,
         };
+        // Caught up: release everything read, so no publisher waits on it while we wait.
+        Self::release(ring, cursor);
         if !ring.is_closed() {
             return Err((TryRecvError::Empty, Some(f)));
         }
         // Every publisher is gone, and everything they published is visible now.
         match ring.read(r, f) {
-            Ok(out) => Ok(Self::took(ring, next, entry, out)),
-            Err((Miss::Overwritten, _)) => Err((Self::lagged(ring, next), None)),
+            Ok(out) => Ok(Self::took(ring, cursor, out)),
+            Err((Miss::Overwritten, _)) => Err((Self::lagged(ring, cursor), None)),
             Err((Miss::NotYet, _)) => Err((TryRecvError::Closed, None)),
         }
     }
 
     #[inline]
-    fn took<R>(ring: &Ring<T>, next: &mut u64, entry: Option<usize>, out: R) -> R {
-        *next += 1;
-        if let Some(entry) = entry {
-            ring.advance(entry, *next);
+    fn took<R>(ring: &Ring<T>, cursor: &mut Cursor, out: R) -> R {
+        cursor.next += 1;
+        if cursor.next - cursor.released >= ring.release_batch() {
+            Self::release(ring, cursor);
         }
         out
     }
 
-    fn lagged(ring: &Ring<T>, next: &mut u64) -> TryRecvError {
-        let resume = ring.oldest_after_lag(*next);
-        let missed = resume - *next;
-        *next = resume;
+    /// Backpressure: tells the publishers everything read so far.
+    #[inline]
+    fn release(ring: &Ring<T>, cursor: &mut Cursor) {
+        if let Some(entry) = cursor.entry {
+            if cursor.released != cursor.next {
+                cursor.released = cursor.next;
+                ring.advance(entry, cursor.next);
+            }
+        }
+    }
+
+    fn lagged(ring: &Ring<T>, cursor: &mut Cursor) -> TryRecvError {
+        let resume = ring.oldest_after_lag(cursor.next);
+        let missed = resume - cursor.next;
+        cursor.next = resume;
         TryRecvError::Lagged(missed)
     }
 
@@ -84,10 +119,9 @@ impl<T> Subscriber<T> {
         f: impl FnOnce(&T) -> R,
         deadline: Option<Instant>,
     ) -> Result<R, RecvTimeoutError> {
-        let Self { ring, next, entry } = self;
-        let entry = *entry;
+        let Self { ring, cursor } = self;
         let mut f = Some(f);
-        let attempt = || match Self::poll(ring, next, entry, f.take()?) {
+        let attempt = || match Self::poll(ring, cursor, f.take()?) {
             Ok(out) => Some(Ok(out)),
             Err((TryRecvError::Empty, back)) => {
                 f = back;
@@ -139,7 +173,7 @@ impl<T> Subscriber<T> {
     /// assert_eq!(subscriber.try_recv_with(|v| *v * 2), Ok(10));
     /// ```
     pub fn try_recv_with<R>(&mut self, f: impl FnOnce(&T) -> R) -> Result<R, TryRecvError> {
-        Self::poll(&self.ring, &mut self.next, self.entry, f).map_err(|(e, _)| e)
+        Self::poll(&self.ring, &mut self.cursor, f).map_err(|(e, _)| e)
     }
 
     /// How many messages have been published (or claimed) that this subscriber has not read
@@ -153,7 +187,7 @@ impl<T> Subscriber<T> {
     /// assert_eq!(subscriber.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        (self.ring.tail().saturating_sub(self.next)) as usize
+        (self.ring.tail().saturating_sub(self.cursor.next)) as usize
     }
 
     /// Whether there is nothing new for this subscriber now.
@@ -266,7 +300,7 @@ impl<T: Clone> Subscriber<T> {
 
 impl<T> Drop for Subscriber<T> {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry {
+        if let Some(entry) = self.cursor.entry {
             self.ring.leave(entry);
         }
     }
@@ -275,7 +309,7 @@ impl<T> Drop for Subscriber<T> {
 impl<T> fmt::Debug for Subscriber<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscriber")
-            .field("next", &self.next)
+            .field("next", &self.cursor.next)
             .finish_non_exhaustive()
     }
 }
