@@ -661,6 +661,14 @@ impl<T> Queue<T> for ArrayQueue<T> {
     fn is_full(&self) -> bool {
         ArrayQueue::is_full(self)
     }
+    /// Rings of two or more slots: a push claims its position with the `SeqCst`
+    /// compare-and-swap of `tail`, and a pop answers "empty" only from a load of `tail` after
+    /// a `SeqCst` fence that finds `tail == head` (having seen a claim, it waits for the
+    /// value); mirrored for `head` and "full". Capacity 1 does not qualify: its value becomes
+    /// available at a plain store.
+    fn __seqcst_handoff(&self) -> bool {
+        self.laps.cap != 1
+    }
 }
 
 /// An iterator that pops every value of an [`ArrayQueue`] it owns, oldest first.

@@ -193,6 +193,34 @@ impl EventCount {
         self.notify(true);
     }
 
+    /// `notify_one` for a caller whose condition write was a `SeqCst` read-modify-write,
+    /// made available to waiters that re-check with `SeqCst` loads or after a `SeqCst` fence
+    /// (`seqcst` true; see `Queue::__seqcst_handoff`): then a check with nobody waiting is one
+    /// load, without the fence.
+    ///
+    /// Why that is enough (C++20 [atomics.order] p4, with `S` the single total order of
+    /// `SeqCst` operations): let `W` be the caller's write, `B` our load of the waiter count,
+    /// `C` a waiter's registration, `F` the fence that ends `prepare_wait`, and `D` the
+    /// waiter's re-check of the condition after `F`. If `B` misses `C`, then `B` precedes `C`
+    /// in `S` (both are `SeqCst` accesses of `state`), so `W < B < C < F` in `S`. If `D` also
+    /// missed `W`, `D` would be coherence-ordered before `W`, and a `SeqCst` fence that happens
+    /// before it would precede `W` in `S`: `F < W`, a contradiction. So the waiter sees `W`,
+    /// or we see the waiter.
+    ///
+    /// Under loom the fence stays: loom models `SeqCst` accesses as `AcqRel`, so it cannot
+    /// follow this argument; the models check the fenced protocol.
+    #[inline(always)]
+    pub(crate) fn notify_one_after(&self, seqcst: bool) {
+        if !seqcst || cfg!(loom) {
+            return self.notify(false);
+        }
+        // SeqCst: `B` above, in the single order with the caller's `SeqCst` write and the
+        // waiters' `SeqCst` registrations.
+        if self.state.load(Ordering::SeqCst) & WAITERS != 0 {
+            self.notify_slow(false);
+        }
+    }
+
     #[inline(always)]
     fn notify(&self, all: bool) {
         // SeqCst fence: the caller's write of its condition may not move after our load of

@@ -348,10 +348,14 @@ impl<T> LinkedQueue<T> {
         fresh.slots[0].state.store(WRITTEN, Ordering::Relaxed);
         fresh.enq.store(1, Ordering::Relaxed);
         // Release: publishes the new node's contents to whoever loads `next` or `tail`.
+        // SeqCst: the value in slot 0 becomes available with this write, and a pop that finds
+        // the old node used up answers "empty" from its load of `next`; `__seqcst_handoff`
+        // promises that such writes are `SeqCst` (the same locked instruction on x86).
+        // Relaxed on failure: we lost the race and take our value back; nothing to order.
         match node.next.compare_exchange(
             Shared::null(),
             fresh,
-            Ordering::Release,
+            Ordering::SeqCst,
             Ordering::Relaxed,
             guard,
         ) {
@@ -651,6 +655,15 @@ impl<T> Queue<T> for LinkedQueue<T> {
     }
     fn is_full(&self) -> bool {
         false
+    }
+    /// A value becomes available through a `SeqCst` compare-and-swap: the claim of `enq`, or
+    /// the link of a new node (whose slot 0 holds it). A pop answers "empty" only from a
+    /// `SeqCst` load of `enq` at or below its index, or from a load of `next` that finds the
+    /// used-up last node without a successor. A pop that sees a claim whose value is not
+    /// written yet marks the slot `TAKEN`, which makes that push claim again (another such
+    /// compare-and-swap) before it returns. It never reports full.
+    fn __seqcst_handoff(&self) -> bool {
+        true
     }
 }
 

@@ -61,4 +61,21 @@ pub trait Queue<T> {
     fn is_full(&self) -> bool {
         self.capacity().is_some_and(|cap| self.len() >= cap)
     }
+
+    /// Not part of the public API: whether the channels may skip the fence of their wake-up
+    /// check after a push or pop on this queue. The default, `false`, is always correct.
+    ///
+    /// `true` promises: a successful `try_push` (`try_pop`) makes its value (its room)
+    /// available through a `SeqCst` read-modify-write; and a `try_pop` (`try_push`) answers
+    /// "empty" ("full") only from loads that are `SeqCst` or follow a `SeqCst` fence, and
+    /// never once it has seen such a write that it could use (it waits for the value
+    /// instead). Then, in the single total order of `SeqCst` operations, either the waiter's
+    /// re-check (after its registration and `prepare_wait`'s fence) sees the write, or the
+    /// notifier's `SeqCst` load of the waiter count (after the write) sees the registration:
+    /// C++20 [atomics.order] p4, as `EventCount::notify_one_after` explains. A wrong `true`
+    /// loses wake-ups; it cannot cause undefined behaviour.
+    #[doc(hidden)]
+    fn __seqcst_handoff(&self) -> bool {
+        false
+    }
 }

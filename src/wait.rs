@@ -31,7 +31,8 @@ pub enum WaitStrategy {
     SpinYield,
     /// Spin, yield, then sleep until notified (the default). The right choice unless you
     /// have dedicated cores: idle waiters cost nothing, and an operation with nobody waiting
-    /// pays one fence and one load to find that out.
+    /// pays one load (a fence and a load over a capacity-1 ring or a queue of your own) to
+    /// find that out.
     #[default]
     SpinPark,
 }

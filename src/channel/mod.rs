@@ -16,9 +16,11 @@
 //! # Waiting
 //!
 //! A blocked operation waits on an [`EventCount`](crate::EventCount): a send or receive with
-//! nobody waiting pays one fence and one load for the wake-up check, and no system call. A
-//! waiter spins briefly, then sleeps; see [`WaitStrategy`] for the alternatives (with them,
-//! nobody sleeps, so even the fence is skipped).
+//! nobody waiting pays one load for the wake-up check, and no system call. (The queue's own
+//! `SeqCst` compare-and-swap stands in for the fence the check would otherwise need; over a
+//! capacity-1 ring or a queue of your own, the check is a fence and a load.) A waiter spins
+//! briefly, then sleeps; see [`WaitStrategy`] for the alternatives (with them, nobody sleeps,
+//! so the check is skipped).
 //!
 //! # Examples
 //!
@@ -100,6 +102,12 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Unbounded(q) => Queue::capacity(q),
         }
     }
+    fn __seqcst_handoff(&self) -> bool {
+        match self {
+            Self::Bounded(q) => Queue::__seqcst_handoff(q),
+            Self::Unbounded(q) => Queue::__seqcst_handoff(q),
+        }
+    }
 }
 
 /// The state all handles of one channel share.
@@ -124,6 +132,9 @@ struct Chan<T, Q> {
     strategy: WaitStrategy,
     /// `queue.capacity().is_some()`, cached: only then can a sender wait for room.
     bounded: bool,
+    /// `queue.__seqcst_handoff()`, cached: the wake-up checks after a successful push or pop
+    /// may then skip their fence (see `EventCount::notify_one_after`).
+    handoff: bool,
     _marker: core::marker::PhantomData<fn(T) -> T>,
 }
 
@@ -150,7 +161,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         match self.queue.try_push(value) {
             Ok(()) => {
                 if self.strategy.parks() {
-                    self.not_empty.notify_one();
+                    self.not_empty.notify_one_after(self.handoff);
                 }
                 Ok(())
             }
@@ -191,7 +202,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     fn try_recv(&self) -> Result<T, TryRecvError> {
         if let Some(value) = self.queue.try_pop() {
             if self.bounded && self.strategy.parks() {
-                self.not_full.notify_one();
+                self.not_full.notify_one_after(self.handoff);
             }
             return Ok(value);
         }
@@ -282,6 +293,7 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
     strategy: WaitStrategy,
 ) -> (Sender<T, Q>, Receiver<T, Q>) {
     let bounded = queue.capacity().is_some();
+    let handoff = queue.__seqcst_handoff();
     let chan = Arc::new(Chan {
         queue,
         senders: AtomicUsize::new(1),
@@ -291,6 +303,7 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
         not_full: EventCount::new(),
         strategy,
         bounded,
+        handoff,
         _marker: core::marker::PhantomData,
     });
     (Sender::new(chan.clone()), Receiver::new(chan))
