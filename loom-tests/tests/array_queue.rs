@@ -230,17 +230,23 @@ fn pop_after_completed_push_sees_it() {
     });
 }
 
+/// A capacity-1 queue holding 1, and a thread that is `force_push`ing 2 into it.
+fn full_cap1_being_force_pushed() -> (Arc<ArrayQueue<i32>>, thread::JoinHandle<Option<i32>>) {
+    let q = Arc::new(ArrayQueue::new(1));
+    q.push(1).unwrap();
+    let pusher = {
+        let q = q.clone();
+        thread::spawn(move || q.force_push(2))
+    };
+    (q, pusher)
+}
+
 /// Capacity 1 (the single-slot state machine): a `force_push` on a full queue keeps it full
 /// throughout, so a racing `pop` always gets a value, the old one or the new one.
 #[test]
 fn cap1_pop_during_force_push_never_empty() {
     model(|| {
-        let q = Arc::new(ArrayQueue::new(1));
-        q.push(1).unwrap();
-        let pusher = {
-            let q = q.clone();
-            thread::spawn(move || q.force_push(2))
-        };
+        let (q, pusher) = full_cap1_being_force_pushed();
         let popped = q.pop();
         let evicted = pusher.join().unwrap();
         let rest = q.pop();
@@ -301,12 +307,7 @@ fn cap1_failed_push_means_full() {
 #[test]
 fn cap1_len_while_busy() {
     model(|| {
-        let q = Arc::new(ArrayQueue::new(1));
-        q.push(1).unwrap();
-        let pusher = {
-            let q = q.clone();
-            thread::spawn(move || q.force_push(2))
-        };
+        let (q, pusher) = full_cap1_being_force_pushed();
         assert_eq!((q.len(), q.is_full(), q.is_empty()), (1, true, false));
         assert_eq!(pusher.join().unwrap(), Some(1));
 
