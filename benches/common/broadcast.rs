@@ -69,7 +69,7 @@ pub const BURST: u64 = 100;
 pub const PAUSE: Duration = Duration::from_micros(200);
 
 /// Time budget of one `disruptor-busyspin` run before it gives up and reports a collapse.
-pub const BUSY_BUDGET: Duration = Duration::from_millis(1500);
+pub const BUSY_BUDGET: Duration = Duration::from_millis(300);
 
 /// Fraction of a workload's size that `disruptor-busyspin` runs.
 const BUSY_FACTOR: f64 = 0.05;
@@ -1268,73 +1268,6 @@ fn finish_disruptor(
 
 // ---- report -----------------------------------------------------------------------------------
 
-/// A wharf/peer comparison of the broadcast report.
-struct Comparison {
-    wharf: &'static str,
-    peer: &'static str,
-    workloads: &'static [&'static str],
-    target: Option<f64>,
-}
-
-/// The comparisons the suite's own ratio table does not show (it has the default-strategy
-/// wharf against the disruptor, bus and tokio, with the issue's targets).
-const COMPARISONS: &[Comparison] = &[
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "disruptor",
-        workloads: &["b1to2", "b1to4"],
-        target: Some(1.25),
-    },
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "disruptor",
-        workloads: &["b2to2"],
-        target: Some(2.0),
-    },
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "bus",
-        workloads: &["b1to2", "b1to4"],
-        target: Some(4.0),
-    },
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "tokio-bcast",
-        workloads: &["b1to2", "b1to4"],
-        target: Some(4.0),
-    },
-    Comparison {
-        wharf: "wharf-bcast",
-        peer: "disruptor-busyspin",
-        workloads: &["b1to2", "b1to4"],
-        target: None,
-    },
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "disruptor-busyspin",
-        workloads: &["b1to2", "b1to4"],
-        target: None,
-    },
-    Comparison {
-        wharf: "wharf-bcast",
-        peer: "crossbeam-fanout",
-        workloads: &["b1to2", "b1to4", "b2to2"],
-        target: None,
-    },
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "crossbeam-fanout",
-        workloads: &["b1to2", "b1to4", "b2to2"],
-        target: None,
-    },
-    Comparison {
-        wharf: "wharf-bcast-yield",
-        peer: "wharf-bcast",
-        workloads: &["b1to2", "b1to4", "b2to2"],
-        target: None,
-    },
-];
-
 fn name_of(key: &str) -> &'static str {
     contenders()
         .into_iter()
@@ -1342,59 +1275,14 @@ fn name_of(key: &str) -> &'static str {
         .map_or("?", |c| c.name)
 }
 
-fn fmt(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    }
-}
-
-/// The broadcast section of the suite's report: ratios with the issue's targets, latency
-/// percentiles, lossy delivery, busy-spin collapses. `median(workload, contender)` is the
-/// suite's median of one cell. Empty when no broadcast workload ran.
-pub fn report(median: &dyn Fn(&str, &str) -> Option<f64>) -> String {
+/// The broadcast section of the suite's report that its ratio tables do not cover: latency
+/// percentiles, lossy delivery, busy-spin collapses. Empty when no broadcast workload ran.
+pub fn report() -> String {
     let mut out = String::new();
-    let mut rows = Vec::new();
-    for c in COMPARISONS {
-        for &w in c.workloads {
-            if let (Some(a), Some(b)) = (median(w, c.wharf), median(w, c.peer)) {
-                rows.push((c, w, a / b));
-            }
-        }
-    }
     let notes = NOTES.lock().unwrap_or_else(|e| e.into_inner());
-    if rows.is_empty() && notes.is_empty() {
+    if notes.is_empty() {
         return out;
     }
-    let _ = writeln!(
-        out,
-        "\n### Broadcast: more ratios of medians (wharf ÷ peer, Mmsg/s published; >1 means \
-         wharf is faster; the SpinYield targets are the issue's, not counted above)\n\n\
-         | workload | wharf | peer | ratio |\n|---|---|---|---:|"
-    );
-    let (mut met, mut total) = (0, 0);
-    for (c, w, r) in &rows {
-        let mut cell = format!("{r:.2}×");
-        if let Some(t) = c.target {
-            if r.is_finite() {
-                total += 1;
-                let ok = *r >= t;
-                met += usize::from(ok);
-                let _ = write!(cell, " (≥{t} {})", if ok { "met" } else { "MISSED" });
-            }
-        }
-        let _ = writeln!(
-            out,
-            "| {w} | {} | {} | {cell} |",
-            name_of(c.wharf),
-            name_of(c.peer)
-        );
-    }
-    let _ = writeln!(out, "\n{met} of {total} SpinYield targets met.");
-
     let latency: Vec<_> = notes
         .iter()
         .filter_map(|(k, n)| n.latency.as_ref().map(|h| (*k, h)))

@@ -106,6 +106,16 @@ pub const WORKLOADS: &[Workload] = &[
         ops: 200_000,
     },
     Workload {
+        key: "chan-8p8c",
+        title: "channel 8P8C (oversubscribed), blocking send/recv",
+        kind: Kind::Mpmc {
+            producers: 8,
+            consumers: 8,
+            pinned: false,
+        },
+        ops: 200_000,
+    },
+    Workload {
         key: PINGPONG,
         title: "channel ping-pong round trip (pinned, two capacity-1 channels)",
         kind: Kind::PingPong,

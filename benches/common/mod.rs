@@ -12,9 +12,11 @@
 pub mod adapters;
 pub mod broadcast;
 pub mod channels;
+pub mod stats;
 pub mod workloads;
 
 use std::hint::spin_loop;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -24,6 +26,16 @@ pub const CAPACITY: usize = 1024;
 
 /// How long one run may take before the watchdog aborts the process.
 pub const WATCHDOG_LIMIT: Duration = Duration::from_secs(60);
+
+/// A floor under every watchdog limit, in seconds (0: none): the soak run raises it, since
+/// its runs are meant to be long.
+static WATCHDOG_FLOOR_SECS: AtomicU64 = AtomicU64::new(0);
+
+/// Raises every later watchdog's limit to at least `floor`.
+pub fn set_watchdog_floor(floor: Duration) {
+    // Relaxed: read by the same thread, or by threads spawned after this store.
+    WATCHDOG_FLOOR_SECS.store(floor.as_secs(), Ordering::Relaxed);
+}
 
 /// Whether a queue is bounded, unbounded, or not a queue at all (the empty-loop reference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +131,9 @@ pub struct Watchdog {
 impl Watchdog {
     /// Starts watching a run described by `what`.
     pub fn arm(what: String, limit: Duration) -> Self {
+        // Relaxed: see `set_watchdog_floor`.
+        let floor = Duration::from_secs(WATCHDOG_FLOOR_SECS.load(Ordering::Relaxed));
+        let limit = limit.max(floor);
         let (disarm, armed) = mpsc::channel::<()>();
         let thread = thread::Builder::new()
             .name("watchdog".into())
@@ -170,4 +185,39 @@ pub fn pin(core: Option<core_affinity::CoreId>) {
 /// Number of logical CPUs, as `nproc` reports it.
 pub fn cpus() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// CPU time (user + system, every thread of the process, living or joined) and context
+/// switches (voluntary + involuntary) so far, from `getrusage(RUSAGE_SELF)`. The suite takes
+/// the difference across a run: what a design costs the machine when threads outnumber cores.
+pub fn usage() -> Usage {
+    // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable `rusage`; RUSAGE_SELF is a valid `who`.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    assert_eq!(rc, 0, "getrusage failed");
+    let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1_000;
+    Usage {
+        cpu_ns: ns(u.ru_utime) + ns(u.ru_stime),
+        switches: u.ru_nvcsw as u64 + u.ru_nivcsw as u64,
+    }
+}
+
+/// What [`usage`] reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// CPU time, ns.
+    pub cpu_ns: u64,
+    /// Context switches.
+    pub switches: u64,
+}
+
+impl Usage {
+    /// What was used between `earlier` and `self`.
+    pub fn since(self, earlier: Usage) -> Usage {
+        Usage {
+            cpu_ns: self.cpu_ns.saturating_sub(earlier.cpu_ns),
+            switches: self.switches.saturating_sub(earlier.switches),
+        }
+    }
 }
