@@ -11,8 +11,8 @@
 mod common;
 
 use common::adapters::{
-    ConcurrentBounded, ConcurrentUnbounded, CrossbeamArray, CrossbeamSeg, EmptyLoop, WharfArray,
-    WharfLinked,
+    ConcurrentBounded, ConcurrentUnbounded, CrossbeamArray, CrossbeamSeg, EmptyLoop, HeaplessMpmc,
+    WharfArray, WharfLinked,
 };
 use common::workloads::{push_pop_loop, Tally};
 use common::{BenchQueue, CAPACITY};
@@ -36,6 +36,7 @@ fn main() {
         "wharf-array" => run::<WharfArray>(pairs),
         "crossbeam-array" => run::<CrossbeamArray>(pairs),
         "cq-bounded" => run::<ConcurrentBounded>(pairs),
+        "heapless-mpmc" => run::<HeaplessMpmc>(pairs),
         "wharf-linked" => run::<WharfLinked>(pairs),
         "crossbeam-seg" => run::<CrossbeamSeg>(pairs),
         "cq-unbounded" => run::<ConcurrentUnbounded>(pairs),
@@ -53,7 +54,7 @@ fn main() {
 
 fn usage() {
     eprintln!(
-        "usage: single_thread <wharf-array|crossbeam-array|cq-bounded|wharf-linked|\
+        "usage: single_thread <wharf-array|crossbeam-array|cq-bounded|heapless-mpmc|wharf-linked|\
          crossbeam-seg|cq-unbounded|empty> <pairs>  (run by benches/callgrind.sh)"
     );
 }

@@ -156,6 +156,40 @@ impl BenchQueue for ConcurrentUnbounded {
     }
 }
 
+/// heapless's Vyukov MPMC queue, 1024 slots (its capacity is a const generic). Only the
+/// single-thread loop uses it: the reference of the instruction-count target. heapless
+/// deprecates it as not lock-free (a preempted thread blocks the others), as wharf's
+/// ArrayQueue also is not; it decides "empty" and "full" from the slot's stamp alone, with
+/// relaxed compare-and-swaps.
+pub struct HeaplessMpmc(Box<heapless::mpmc::Queue<u64, 1024>>);
+
+impl std::fmt::Debug for HeaplessMpmc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeaplessMpmc")
+    }
+}
+
+impl BenchQueue for HeaplessMpmc {
+    const NAME: &'static str = "heapless mpmc::Queue";
+    const KEY: &'static str = "heapless-mpmc";
+    const FAMILY: Family = Family::Bounded;
+    const WHARF: bool = false;
+
+    fn build(capacity: usize) -> Self {
+        assert_eq!(capacity, 1024, "the heapless adapter has 1024 slots only");
+        #[allow(deprecated)]
+        HeaplessMpmc(Box::new(heapless::mpmc::Queue::new()))
+    }
+    #[inline]
+    fn push(&self, value: u64) -> Result<(), u64> {
+        self.0.enqueue(value)
+    }
+    #[inline]
+    fn pop(&self) -> Option<u64> {
+        self.0.dequeue()
+    }
+}
+
 /// Not a queue: one slot written and read with relaxed atomics (plain moves on x86). Only
 /// the single-thread loop uses it, to measure what the loop itself costs.
 #[derive(Debug)]
