@@ -141,9 +141,10 @@ impl Cell {
             .map(|t| stats::verdict(&self.classes, t, self.sense))
     }
 
-    /// For an A/A row: whether every interval that decides contains 1.
+    /// For an A/A row: whether every interval that decides (enough runs on each side)
+    /// contains 1.
     fn calibrated(&self) -> bool {
-        self.pooled.contains(1.0)
+        (!self.pooled.decides() || self.pooled.contains(1.0))
             && self
                 .classes
                 .iter()
