@@ -262,14 +262,22 @@ impl EventCount {
     }
 
     /// Waits for the epoch to move past `key`, or for `deadline`. Returns `false` on timeout.
-    fn wait_until(&self, key: u64, deadline: Option<Instant>) -> bool {
-        for _ in 0..SPIN_ROUNDS {
+    ///
+    /// Spins and yields first when `spin`; otherwise goes straight to sleep (for callers that
+    /// already polled their condition unregistered, see `WaitStrategy::wait_for`).
+    fn wait_until(&self, key: u64, deadline: Option<Instant>, spin: bool) -> bool {
+        let (spins, yields) = if spin {
+            (SPIN_ROUNDS, YIELD_ROUNDS)
+        } else {
+            (0, 0)
+        };
+        for _ in 0..spins {
             if self.moved(key) {
                 return true;
             }
             spin_loop();
         }
-        for _ in 0..YIELD_ROUNDS {
+        for _ in 0..yields {
             if self.moved(key) {
                 return true;
             }
@@ -362,7 +370,7 @@ impl Key<'_> {
     /// notifier.join().unwrap();
     /// ```
     pub fn wait(self) {
-        self.ec.wait_until(self.epoch, None);
+        self.ec.wait_until(self.epoch, None, true);
     }
 
     /// Blocks until notified or until `timeout` has passed. Returns `false` if it timed out.
@@ -378,7 +386,7 @@ impl Key<'_> {
     /// ```
     pub fn wait_timeout(self, timeout: Duration) -> bool {
         self.ec
-            .wait_until(self.epoch, Instant::now().checked_add(timeout))
+            .wait_until(self.epoch, Instant::now().checked_add(timeout), true)
     }
 
     /// Blocks until notified or until `deadline`. Returns `false` if the deadline passed.
@@ -391,7 +399,17 @@ impl Key<'_> {
     /// assert!(!ec.prepare_wait().wait_deadline(Instant::now()));
     /// ```
     pub fn wait_deadline(self, deadline: Instant) -> bool {
-        self.ec.wait_until(self.epoch, Some(deadline))
+        self.ec.wait_until(self.epoch, Some(deadline), true)
+    }
+}
+
+impl Key<'_> {
+    /// Sleeps until notified or until `deadline`, without spinning or yielding first: for a
+    /// caller that polled its condition unregistered just before preparing, so that it stays
+    /// registered (and sends every notify down the slow path) only while it sleeps. Returns
+    /// `false` if the deadline passed.
+    pub(crate) fn sleep(self, deadline: Option<Instant>) -> bool {
+        self.ec.wait_until(self.epoch, deadline, false)
     }
 }
 
