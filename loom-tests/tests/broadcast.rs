@@ -98,28 +98,42 @@ fn lossy_exact_lag_no_torn_value() {
 
 /// A subscriber joins, reads at most one message and leaves while the publisher publishes two
 /// into a ring of 1: the publisher is never held back by a subscriber that left, the
-/// newcomer's message (if any) is one that was published after it joined, and the original
-/// subscriber still gets both.
+/// newcomer's message (if any) is one that was not yet published when it started joining, and
+/// the original subscriber still gets both. The publisher counts each publish that returned,
+/// and the joiner reads the count before it subscribes: a message below that count was
+/// published before the join, and receiving it fails the model.
 #[test]
 fn subscriber_joins_and_leaves_while_publishing() {
+    use loom::sync::atomic::{AtomicU64, Ordering};
+    use loom::sync::Arc;
     model(|| {
         let (publisher, mut subscriber) = backpressure::<u64>(1);
+        let published = Arc::new(AtomicU64::new(0));
         let joiner = {
-            let publisher = publisher.clone();
+            let (publisher, published) = (publisher.clone(), published.clone());
             thread::spawn(move || {
+                // Acquire: pairs with the Release count below, so those publishes are done.
+                let before = published.load(Ordering::Acquire);
                 let mut late = publisher.subscribe();
                 drop(publisher);
-                let got = late.recv();
-                if let Ok(n) = got {
-                    assert!(n < 2);
+                if let Ok(n) = late.recv() {
+                    assert!(
+                        n >= before,
+                        "joined after {before} messages, then received {n}"
+                    );
                 }
                 drop(late);
             })
         };
-        let p = thread::spawn(move || {
-            publisher.publish(0);
-            publisher.publish(1);
-        });
+        let p = {
+            let published = published.clone();
+            thread::spawn(move || {
+                for n in 0..2 {
+                    publisher.publish(n);
+                    published.store(n + 1, Ordering::Release);
+                }
+            })
+        };
         assert_eq!(subscriber.recv(), Ok(0));
         assert_eq!(subscriber.recv(), Ok(1));
         p.join().unwrap();
