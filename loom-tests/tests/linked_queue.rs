@@ -66,8 +66,6 @@ fn two_producers_one_consumer_across_blocks() {
     producers_one_consumer([1, 1], 2);
 }
 
-/// A pop racing a push on an empty queue may miss it, but a pop that starts after the push
-/// returned (ordered by a flag) must see it; and nothing is lost either way.
 /// Two threads, two producers: a spawned thread pushes 0 and 1 while the main thread pushes
 /// `10..10 + mine` and then pops twice (single attempts), racing the other producer's pushes
 /// into the second node (`BLOCK` is 2 under loom). Then the rest is drained: every value once,
@@ -108,71 +106,6 @@ fn producer_races_producer_and_consumer_two_each() {
 
 /// A pop racing a push on an empty queue may miss it, but a pop that starts after the push
 /// returned (ordered by a flag) must see it; and nothing is lost either way.
-/// Two threads, two producers: a spawned thread pushes 0 and 1 while the main thread pushes
-/// `10..10 + mine` and then pops twice (single attempts), racing the other producer's pushes
-/// into the second node (`BLOCK` is 2 under loom). Then the rest is drained: every value once,
-/// both producers' values in the order they were pushed.
-fn producer_races_producer_consumer(mine: usize) {
-    model(move || {
-        let q = Arc::new(LinkedQueue::new());
-        let producer = {
-            let q = q.clone();
-            thread::spawn(move || {
-                q.push(0);
-                q.push(1);
-            })
-        };
-        for n in 0..mine {
-            q.push(10 + n);
-        }
-        let mut seen: Vec<usize> = (0..2).filter_map(|_| q.pop()).collect();
-        producer.join().unwrap();
-        seen.extend(std::iter::from_fn(|| q.pop()));
-        assert_per_producer_order(&seen);
-        seen.sort_unstable();
-        let mut expected = vec![0, 1];
-        expected.extend((0..mine).map(|n| 10 + n));
-        assert_eq!(seen, expected);
-    });
-}
-
-#[test]
-fn producer_races_producer_and_consumer_one_each() {
-    producer_races_producer_consumer(1);
-}
-
-#[test]
-fn producer_races_producer_and_consumer_two_each() {
-    producer_races_producer_consumer(2);
-}
-
-#[test]
-fn scratch_two_one_original() {
-    model(|| {
-        let q = Arc::new(LinkedQueue::new());
-        let producers: Vec<_> = [2usize, 1]
-            .into_iter()
-            .enumerate()
-            .map(|(p, count)| {
-                let q = q.clone();
-                thread::spawn(move || {
-                    for n in 0..count {
-                        q.push(10 * p + n);
-                    }
-                })
-            })
-            .collect();
-        let mut seen: Vec<usize> = (0..3).map(|_| retry(|| q.pop())).collect();
-        for p in producers {
-            p.join().unwrap();
-        }
-        assert_eq!(q.pop(), None);
-        assert_per_producer_order(&seen);
-        seen.sort_unstable();
-        assert_eq!(seen, [0, 1, 10]);
-    });
-}
-
 #[test]
 fn pop_races_push_on_empty() {
     model(|| {
