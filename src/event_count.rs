@@ -125,12 +125,20 @@ impl EventCount {
     /// ec.notify_one(); // nobody waits: a fence and a load
     /// ```
     pub fn new() -> Self {
-        Self {
+        let ec = Self {
             state: AtomicU64::new(0),
             sleepers: AtomicUsize::new(0),
             lock: Mutex::new(()),
             cond: Condvar::new(),
-        }
+        };
+        // Loom only: loom does not count an atomic's initial value as a `SeqCst` store, so a
+        // `SeqCst` load could read it past a newer `SeqCst` registration (which C++ forbids:
+        // the initial value happens before it). One `SeqCst` store of the same value gives
+        // the fence-free check in `notify_one_fence_free` the write loom needs to follow the
+        // single order (see `__notify_one_fence_free`).
+        #[cfg(loom)]
+        ec.state.store(0, Ordering::SeqCst);
+        ec
     }
 
     /// Registers the calling thread as a waiter and returns its key. Re-check the condition
@@ -214,11 +222,27 @@ impl EventCount {
         if !seqcst || cfg!(loom) {
             return self.notify(false);
         }
+        self.notify_one_fence_free();
+    }
+
+    /// The fence-free branch of `notify_one_after`.
+    #[inline(always)]
+    fn notify_one_fence_free(&self) {
         // SeqCst: `B` above, in the single order with the caller's `SeqCst` write and the
         // waiters' `SeqCst` registrations.
         if self.state.load(Ordering::SeqCst) & WAITERS != 0 {
             self.notify_slow(false);
         }
+    }
+
+    /// Loom only, not part of the API: the fence-free `notify_one` that the channels use after
+    /// a push or pop on a queue with `Queue::__seqcst_handoff`, for the models of that
+    /// protocol in `loom-tests/tests/handoff.rs` (what loom can and cannot check of it is
+    /// written there).
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn __notify_one_fence_free(&self) {
+        self.notify_one_fence_free();
     }
 
     #[inline(always)]

@@ -17,8 +17,17 @@ use wharf::ArrayQueue;
 /// Sizes are small on purpose: every producer that finds the ring full and every consumer that
 /// finds it empty spins (yields), and loom's state space grows quickly with spinning threads.
 fn two_producers_one_consumer(cap: usize, warm_up: usize, per_producer: [usize; 2]) {
+    two_producers_one_consumer_on(move || ArrayQueue::new(cap), warm_up, per_producer);
+}
+
+/// `two_producers_one_consumer` on the queue `make` builds.
+fn two_producers_one_consumer_on(
+    make: impl Fn() -> ArrayQueue<usize> + Send + Sync + 'static,
+    warm_up: usize,
+    per_producer: [usize; 2],
+) {
     model(move || {
-        let q = Arc::new(ArrayQueue::new(cap));
+        let q = Arc::new(make());
         for v in 0..warm_up {
             q.push(1000 + v).unwrap();
             assert_eq!(q.pop(), Some(1000 + v));
@@ -58,9 +67,54 @@ fn two_producers_one_consumer(cap: usize, warm_up: usize, per_producer: [usize; 
 fn cap1_producer_consumer_wraps() {
     // Two values through the one slot, one after the other. (Two producers racing for the
     // one slot, each retrying while full, exceed loom's branch budget: with three threads in
-    // retry loops the schedules do not end. The cap-1 race of two writers is covered by
-    // `cap1_force_push_races_pop`.)
+    // retry loops the schedules do not end. Two writers on the one slot without retries are
+    // `cap1_failed_push_means_full` and `cap1_force_push_races_force_push`.)
     two_producers_one_consumer(1, 0, [2, 0]);
+}
+
+/// Capacity 2, started one position in so that the ring wraps: producer 0 pushes 0 and 1,
+/// producer 1 pushes 10, each push tried once (a producer retrying on a full ring, as in
+/// `two_producers_one_consumer`, exceeds loom's branch budget here), while the consumer pops
+/// twice. Three values into two slots fill the ring in some schedules, so the full check races
+/// the pop that makes room. Every value is refused, popped or left exactly once, and the
+/// values that got in keep each producer's order.
+#[test]
+fn cap2_two_producers_fill_the_ring() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(2));
+        q.push(1000).unwrap();
+        assert_eq!(q.pop(), Some(1000));
+        let producers: Vec<_> = [vec![0, 1], vec![10]]
+            .into_iter()
+            .map(|values| {
+                let q = q.clone();
+                thread::spawn(move || {
+                    let refused: Vec<usize> =
+                        values.into_iter().filter_map(|v| q.push(v).err()).collect();
+                    refused
+                })
+            })
+            .collect();
+        let mut seen: Vec<usize> = (0..2).filter_map(|_| q.pop()).collect();
+        let refused: Vec<usize> = producers
+            .into_iter()
+            .flat_map(|p| p.join().unwrap())
+            .collect();
+        seen.extend(std::iter::from_fn(|| q.pop()));
+        assert_per_producer_order(&seen);
+        let mut all = seen;
+        all.extend(refused);
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 10]);
+    });
+}
+
+#[test]
+fn cap3_lap_wraps_around_usize() {
+    // Positions start one lap (4 positions: capacity 3 skips index 3) before they wrap around
+    // `usize`, so the four values cross the wrap-around, with the index skip, while both
+    // producers and the consumer race.
+    two_producers_one_consumer_on(|| ArrayQueue::__with_initial_lap(3, 1), 0, [2, 2]);
 }
 
 #[test]
@@ -119,6 +173,29 @@ fn cap1_force_push_races_pop() {
 #[test]
 fn cap2_force_push_races_pop() {
     force_push_races_pop(2);
+}
+
+/// Capacity 1, full: two `force_push`es race. One evicts the original value, the other evicts
+/// the first one's value, and the last one in stays: nothing lost, nothing evicted twice.
+#[test]
+fn cap1_force_push_races_force_push() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(1));
+        q.push(0).unwrap();
+        let other = {
+            let q = q.clone();
+            thread::spawn(move || q.force_push(2))
+        };
+        let mine = q.force_push(1);
+        let theirs = other.join().unwrap();
+        let rest = q.pop();
+        match rest {
+            Some(2) => assert_eq!((mine, theirs), (Some(0), Some(1))),
+            Some(1) => assert_eq!((mine, theirs), (Some(2), Some(0))),
+            other => panic!("left {other:?}, evicted {mine:?} and {theirs:?}"),
+        }
+        assert_eq!(q.pop(), None);
+    });
 }
 
 /// Values pushed, popped, evicted and left behind at drop are each dropped exactly once.

@@ -98,28 +98,42 @@ fn lossy_exact_lag_no_torn_value() {
 
 /// A subscriber joins, reads at most one message and leaves while the publisher publishes two
 /// into a ring of 1: the publisher is never held back by a subscriber that left, the
-/// newcomer's message (if any) is one that was published after it joined, and the original
-/// subscriber still gets both.
+/// newcomer's message (if any) is one that was not yet published when it started joining, and
+/// the original subscriber still gets both. The publisher counts each publish that returned,
+/// and the joiner reads the count before it subscribes: a message below that count was
+/// published before the join, and receiving it fails the model.
 #[test]
 fn subscriber_joins_and_leaves_while_publishing() {
+    use loom::sync::atomic::{AtomicU64, Ordering};
+    use loom::sync::Arc;
     model(|| {
         let (publisher, mut subscriber) = backpressure::<u64>(1);
+        let published = Arc::new(AtomicU64::new(0));
         let joiner = {
-            let publisher = publisher.clone();
+            let (publisher, published) = (publisher.clone(), published.clone());
             thread::spawn(move || {
+                // Acquire: pairs with the Release count below, so those publishes are done.
+                let before = published.load(Ordering::Acquire);
                 let mut late = publisher.subscribe();
                 drop(publisher);
-                let got = late.recv();
-                if let Ok(n) = got {
-                    assert!(n < 2);
+                if let Ok(n) = late.recv() {
+                    assert!(
+                        n >= before,
+                        "joined after {before} messages, then received {n}"
+                    );
                 }
                 drop(late);
             })
         };
-        let p = thread::spawn(move || {
-            publisher.publish(0);
-            publisher.publish(1);
-        });
+        let p = {
+            let published = published.clone();
+            thread::spawn(move || {
+                for n in 0..2 {
+                    publisher.publish(n);
+                    published.store(n + 1, Ordering::Release);
+                }
+            })
+        };
         assert_eq!(subscriber.recv(), Ok(0));
         assert_eq!(subscriber.recv(), Ok(1));
         p.join().unwrap();
@@ -201,4 +215,98 @@ fn backpressure_each_message_dropped_once() {
 #[test]
 fn lossy_each_message_dropped_once() {
     drop_accounting(Overflow::Lossy);
+}
+
+/// The `SinglePublisher` (a plain store claims each sequence) against a subscriber joining on
+/// another thread (`resubscribe`, then the old handle leaves), ring of 1, backpressure: the
+/// join handshake (registration, fence, re-read of the cursor) must keep the publisher from
+/// overwriting the message the newcomer starts at (a loom `UnsafeCell` race if it did), and
+/// the newcomer never receives a message published before it joined.
+#[test]
+fn single_publisher_join_handshake() {
+    use loom::sync::atomic::{AtomicU64, Ordering};
+    use loom::sync::Arc;
+    model(|| {
+        let (mut publisher, mut subscriber) = Builder::new(1)
+            .overflow(Overflow::Backpressure)
+            .max_subscribers(3)
+            .build_single::<u64>();
+        let published = Arc::new(AtomicU64::new(0));
+        let old = subscriber.resubscribe();
+        let joiner = {
+            let published = published.clone();
+            thread::spawn(move || {
+                // Acquire: pairs with the Release count below.
+                let before = published.load(Ordering::Acquire);
+                let mut late = old.resubscribe();
+                drop(old);
+                if let Ok(n) = late.recv() {
+                    assert!(
+                        n >= before,
+                        "joined after {before} messages, then received {n}"
+                    );
+                }
+            })
+        };
+        let p = {
+            let published = published.clone();
+            thread::spawn(move || {
+                for n in 0..2 {
+                    publisher.publish(n);
+                    published.store(n + 1, Ordering::Release);
+                }
+            })
+        };
+        assert_eq!(subscriber.recv(), Ok(0));
+        assert_eq!(subscriber.recv(), Ok(1));
+        p.join().unwrap();
+        joiner.join().unwrap();
+        assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+    });
+}
+
+/// Two publishers (cloned `Publisher`, `fetch_add` claims) into a backpressure ring of 1, one
+/// message each: the subscriber gets both, each exactly once, then `Closed`; neither claim
+/// overwrites the other's unread message.
+#[test]
+fn two_publishers_backpressure() {
+    model(|| {
+        let (publisher, mut subscriber) = backpressure::<u64>(1);
+        let publishers: Vec<_> = [publisher.clone(), publisher]
+            .into_iter()
+            .enumerate()
+            .map(|(n, publisher)| thread::spawn(move || publisher.publish(n as u64)))
+            .collect();
+        let mut got = vec![subscriber.recv().unwrap(), subscriber.recv().unwrap()];
+        for p in publishers {
+            p.join().unwrap();
+        }
+        assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
+    });
+}
+
+/// Two backpressure subscribers on two threads, ring of 1, two messages: the publisher waits
+/// for the slower one, and both receive both messages in order.
+#[test]
+fn two_backpressure_subscribers() {
+    model(|| {
+        let (publisher, mut first) = backpressure::<u64>(1);
+        let mut second = publisher.subscribe();
+        let s = thread::spawn(move || {
+            assert_eq!(second.recv(), Ok(0));
+            assert_eq!(second.recv(), Ok(1));
+            assert_eq!(second.recv(), Err(RecvError::Closed));
+        });
+        let p = thread::spawn(move || {
+            publisher.publish(0);
+            publisher.publish(1);
+        });
+        assert_eq!(first.recv(), Ok(0));
+        assert_eq!(first.recv(), Ok(1));
+        assert_eq!(first.recv(), Err(RecvError::Closed));
+        p.join().unwrap();
+        s.join().unwrap();
+    });
 }

@@ -153,3 +153,108 @@ fn notify_one_wakes_the_prepared_waiter() {
         waiter.join().unwrap();
     });
 }
+
+/// Two notifiers, each adding a token and calling `notify_one` from its own thread, and two
+/// waiters that each need a token: concurrent notifies do not merge into one wake-up.
+#[test]
+fn concurrent_notifiers_wake_both_waiters() {
+    fn take(tokens: &AtomicUsize) -> bool {
+        tokens
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(1))
+            .is_ok()
+    }
+    model(|| {
+        let ec = Arc::new(EventCount::new());
+        let tokens = Arc::new(AtomicUsize::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (ec, tokens) = (ec.clone(), tokens.clone());
+                thread::spawn(move || loop {
+                    if take(&tokens) {
+                        return;
+                    }
+                    let key = ec.prepare_wait();
+                    if take(&tokens) {
+                        key.cancel();
+                        return;
+                    }
+                    key.wait();
+                })
+            })
+            .collect();
+        let notifier = {
+            let (ec, tokens) = (ec.clone(), tokens.clone());
+            thread::spawn(move || {
+                tokens.fetch_add(1, Ordering::Relaxed);
+                ec.notify_one();
+            })
+        };
+        tokens.fetch_add(1, Ordering::Relaxed);
+        ec.notify_one();
+        notifier.join().unwrap();
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_eq!(tokens.load(Ordering::Relaxed), 0);
+    });
+}
+
+/// A deadline wait whose deadline has passed still reports a notify that came after its
+/// `prepare_wait` and before the wait (ordered by flags): it checks the epoch before the
+/// clock. (Under loom a wait with time left never times out: loom's `wait_timeout` waits like
+/// `wait`; so only deadlines already past are modelled.)
+#[test]
+fn past_deadline_wait_reports_an_earlier_notify() {
+    model(|| {
+        let ec = Arc::new(EventCount::new());
+        let prepared = Arc::new(AtomicBool::new(false));
+        let notified = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (ec, prepared, notified) = (ec.clone(), prepared.clone(), notified.clone());
+            thread::spawn(move || {
+                while !prepared.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+                ec.notify_one();
+                notified.store(true, Ordering::Release);
+            })
+        };
+        let key = ec.prepare_wait();
+        prepared.store(true, Ordering::Release);
+        let was_notified = notified.load(Ordering::Acquire);
+        let woke = key.wait_deadline(std::time::Instant::now());
+        if was_notified {
+            assert!(
+                woke,
+                "a notify after prepare_wait was reported as a timeout"
+            );
+        }
+        notifier.join().unwrap();
+    });
+}
+
+/// A waiter that times out (deadline already past) while another waiter waits for the flag:
+/// the timed-out one registered as a sleeper and left, and the `notify_one` after the flag is
+/// set still wakes the other.
+#[test]
+fn timed_out_waiter_does_not_swallow_notify_one() {
+    model(|| {
+        let ec = Arc::new(EventCount::new());
+        let flag = Arc::new(AtomicBool::new(false));
+        let timing_out = {
+            let ec = ec.clone();
+            thread::spawn(move || {
+                let key = ec.prepare_wait();
+                let _ = key.wait_deadline(std::time::Instant::now());
+            })
+        };
+        let waiter = {
+            let (ec, flag) = (ec.clone(), flag.clone());
+            thread::spawn(move || wait_for_flag(&ec, &flag))
+        };
+        flag.store(true, Ordering::Relaxed);
+        ec.notify_one();
+        timing_out.join().unwrap();
+        waiter.join().unwrap();
+    });
+}
