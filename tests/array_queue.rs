@@ -576,28 +576,10 @@ fn queue_trait() {
     assert_eq!(dynamic.capacity(), Some(2));
 }
 
-/// A two-thread barrier for tests that need both threads to start a step together: spins,
-/// then yields, so it also works when the test threads outnumber the cores.
-struct Rendezvous(AtomicUsize);
-
-impl Rendezvous {
-    /// Waits until both threads have arrived for the `n`-th time (counting from 1).
-    fn meet(&self, n: usize) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        let mut spins = 0u32;
-        while self.0.load(Ordering::SeqCst) < 2 * n {
-            if spins < 1_000 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
-    }
-}
-
 /// Operations on two different queues are ordered too (the store-buffering pattern): each
-/// thread pushes into one empty capacity-1 queue, then pops from the other. Whatever the
+/// thread pushes into one empty queue, then pops from the other (see
+/// `common::store_buffering`; capacity 1 is the single-slot machine, 2 a power of two, 3 the
+/// remainder path). Whatever the
 /// interleaving, the later of the two pops comes after both pushes, so at least one of them
 /// must find a value. With `Acquire`/`Release` decisions (or a push that counted as "not yet"
 /// while it writes) both pops can come back empty on x86. The payload is large so that a
@@ -607,49 +589,9 @@ impl Rendezvous {
 /// rounds).
 #[test]
 fn cap1_store_buffering() {
-    /// Big enough that copying it in takes a while.
-    type Payload = [u64; 256];
-    for cap in [1, 2] {
-        let (a, b) = (
-            ArrayQueue::<Payload>::new(cap),
-            ArrayQueue::<Payload>::new(cap),
-        );
-        let rendezvous = Rendezvous(AtomicUsize::new(0));
-        let rounds = scaled(100_000);
-        let empty_pops = AtomicUsize::new(0);
-        let failures = AtomicUsize::new(0);
-        let cpus = core_affinity::get_core_ids().unwrap_or_default();
-        std::thread::scope(|s| {
-            for side in 0..2 {
-                let (mine, theirs) = if side == 0 { (&a, &b) } else { (&b, &a) };
-                let (rendezvous, empty_pops, failures) = (&rendezvous, &empty_pops, &failures);
-                let cpu = (cpus.len() >= 2).then(|| cpus[side]);
-                s.spawn(move || {
-                    if let Some(cpu) = cpu {
-                        core_affinity::set_for_current(cpu);
-                    }
-                    for round in 0..rounds {
-                        rendezvous.meet(3 * round + 1);
-                        mine.push([side as u64; 256]).unwrap();
-                        if theirs.pop().is_none() {
-                            empty_pops.fetch_add(1, Ordering::SeqCst);
-                        }
-                        // Both pops are done; one thread judges the round, then each drains
-                        // its own queue (the other side may have popped it already).
-                        rendezvous.meet(3 * round + 2);
-                        if side == 0 && empty_pops.swap(0, Ordering::SeqCst) == 2 {
-                            failures.fetch_add(1, Ordering::SeqCst);
-                        }
-                        rendezvous.meet(3 * round + 3);
-                        let _ = mine.pop();
-                    }
-                });
-            }
+    for cap in [1, 2, 3] {
+        common::store_buffering(&format!("ArrayQueue capacity {cap}"), || {
+            ArrayQueue::new(cap)
         });
-        let failures = failures.into_inner();
-        assert_eq!(
-            failures, 0,
-            "cap {cap}: in {failures} of {rounds} rounds both pops found their queue empty"
-        );
     }
 }

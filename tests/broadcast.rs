@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::Counter;
+use support::{until_blocked, Counter};
 use wharf::broadcast::{
     backpressure, lossy, Builder, Overflow, PublishTimeoutError, Publisher, RecvError,
     RecvTimeoutError, SinglePublisher, Subscriber, TryPublishError, TryRecvError,
@@ -33,6 +33,7 @@ trait Pub<T>: Send {
     fn try_publish(&mut self, value: T) -> Result<(), TryPublishError<T>>;
     fn subscribe(&self) -> Subscriber<T>;
     fn capacity(&self) -> usize;
+    fn waiters(&self) -> (usize, usize);
 }
 
 impl<T: Send + Sync> Pub<T> for Publisher<T> {
@@ -48,6 +49,9 @@ impl<T: Send + Sync> Pub<T> for Publisher<T> {
     fn capacity(&self) -> usize {
         Publisher::capacity(self)
     }
+    fn waiters(&self) -> (usize, usize) {
+        Publisher::__waiters(self)
+    }
 }
 
 impl<T: Send + Sync> Pub<T> for SinglePublisher<T> {
@@ -62,6 +66,9 @@ impl<T: Send + Sync> Pub<T> for SinglePublisher<T> {
     }
     fn capacity(&self) -> usize {
         SinglePublisher::capacity(self)
+    }
+    fn waiters(&self) -> (usize, usize) {
+        SinglePublisher::__waiters(self)
     }
 }
 
@@ -323,13 +330,22 @@ fn close_drains_then_closed() {
     assert_eq!(s.recv(), Err(RecvError::Closed));
 }
 
+/// Waits until a subscriber of `p`'s ring is registered as blocked; a ring with a spinning
+/// strategy never registers anybody, so after DELAY we go on (the outcome is the same).
+fn subscriber_blocked<T>(p: &dyn Pub<T>) {
+    let start = Instant::now();
+    while p.waiters().0 == 0 && start.elapsed() < DELAY {
+        thread::yield_now();
+    }
+}
+
 #[test]
 fn blocked_subscriber_woken_by_publish_and_by_close() {
     for (o, (mut p, mut s)) in all_rings::<u32>(1) {
         let subscriber = thread::spawn(move || (s.recv(), s.recv()));
-        thread::sleep(DELAY);
+        subscriber_blocked(&*p);
         p.publish(5);
-        thread::sleep(DELAY);
+        subscriber_blocked(&*p);
         drop(p);
         assert_eq!(
             subscriber.join().unwrap(),
@@ -343,7 +359,7 @@ fn blocked_subscriber_woken_by_publish_and_by_close() {
         let p2 = p.clone();
         let subscriber = thread::spawn(move || sub.recv_timeout(Duration::from_secs(3600)));
         drop(p);
-        thread::sleep(DELAY);
+        until_blocked(s, || p2.__waiters().0 > 0);
         drop(p2);
         assert_eq!(subscriber.join().unwrap(), Err(RecvTimeoutError::Closed));
     }
@@ -361,7 +377,8 @@ fn dropping_slow_subscriber_releases_backpressure() {
             });
             assert_eq!(fast.recv(), Ok(0));
             assert_eq!(fast.recv(), Ok(1));
-            thread::sleep(DELAY);
+            // The publisher waits for `slow` (SpinPark registers; the others spin).
+            until_blocked(s, || fast.__waiters().1 > 0);
             assert_eq!(
                 fast.try_recv(),
                 Err(TryRecvError::Empty),
@@ -386,7 +403,7 @@ fn blocked_publisher_proceeds_when_subscriber_reads() {
                     p.publish(i);
                 }
             });
-            thread::sleep(DELAY);
+            until_blocked(s, || sub.__waiters().1 > 0);
             for i in 0..20 {
                 assert_eq!(sub.recv(), Ok(i), "{s:?}");
             }
@@ -524,7 +541,7 @@ fn zero_and_max_timeouts() {
         p.publish_deadline(4, past).unwrap(); // room now: taken
                                               // Duration::MAX waits for the subscriber on another thread.
         let subscriber = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || sub.__waiters().1 > 0);
             (sub.recv(), sub.recv())
         });
         p.publish_timeout(5, Duration::MAX).unwrap();
@@ -534,7 +551,7 @@ fn zero_and_max_timeouts() {
         // recv_timeout(MAX) waits for a later publish.
         let (p, mut sub) = Builder::new(1).wait_strategy(s).build::<u32>();
         let publisher = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || p.__waiters().0 > 0);
             p.publish(6);
         });
         assert_eq!(sub.recv_timeout(Duration::MAX), Ok(6));
