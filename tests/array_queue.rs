@@ -164,13 +164,27 @@ impl Drop for Stopped<'_> {
     }
 }
 
+/// Asserts that `values`, in the order one thread saw them, hold each producer's values in
+/// increasing order.
+fn assert_per_producer_order(values: &[u64], what: &str) {
+    let mut last = std::collections::HashMap::new();
+    for &v in values {
+        let (p, seq) = common::decode(v);
+        if let Some(prev) = last.insert(p, seq) {
+            assert!(prev < seq, "{what}: producer {p}'s {seq} after its {prev}");
+        }
+    }
+}
+
 #[test]
 fn force_push_concurrent() {
     // Producers force-push, consumers pop: each value ends up popped, evicted (returned to
-    // its producer) or left in the queue, exactly once.
-    for cap in [1, 2, 3, 8] {
+    // its producer) or left in the queue, exactly once; every thread sees each producer's
+    // values in order (eviction keeps FIFO order); and what is evicted is the oldest: with one
+    // producer, the queue held `cap` of its values below `seq` when `seq` evicted, so the
+    // value evicted is at most `seq - cap`.
+    for (producers, cap) in [(1, 1), (1, 2), (1, 3), (2, 1), (2, 3), (2, 8)] {
         let q = ArrayQueue::new(cap);
-        let producers = 2;
         let per = scaled(5_000);
         let stop = AtomicUsize::new(0);
         let (popped, evicted) = std::thread::scope(|s| {
@@ -182,7 +196,14 @@ fn force_push_concurrent() {
                         let _stopped = Stopped(stop);
                         let mut evicted = Vec::new();
                         for seq in 0..per {
-                            evicted.extend(q.force_push(common::encode(p, seq)));
+                            if let Some(old) = q.force_push(common::encode(p, seq)) {
+                                let (_, old_seq) = common::decode(old);
+                                assert!(
+                                    producers > 1 || old_seq + cap <= seq,
+                                    "cap {cap}: pushing {seq} evicted {old_seq}, not the oldest"
+                                );
+                                evicted.push(old);
+                            }
                         }
                         evicted
                     })
@@ -199,15 +220,21 @@ fn force_push_concurrent() {
                     })
                 })
                 .collect();
-            let evicted: Vec<u64> = prods.into_iter().flat_map(|h| h.join().unwrap()).collect();
-            let popped: Vec<u64> = cons.into_iter().flat_map(|h| h.join().unwrap()).collect();
+            let evicted: Vec<Vec<u64>> = prods.into_iter().map(|h| h.join().unwrap()).collect();
+            let popped: Vec<Vec<u64>> = cons.into_iter().map(|h| h.join().unwrap()).collect();
             (popped, evicted)
         });
-        let left = q.len();
-        assert!(left <= cap);
-        let mut all: Vec<u64> = popped;
-        all.extend(evicted);
-        all.extend(q);
+        let left: Vec<u64> = q.into_iter().collect();
+        assert!(left.len() <= cap);
+        for (what, seen) in [("evicted", &evicted), ("popped", &popped)] {
+            for values in seen {
+                assert_per_producer_order(values, &format!("cap {cap}: {what}"));
+            }
+        }
+        assert_per_producer_order(&left, &format!("cap {cap}: left"));
+        let mut all: Vec<u64> = popped.into_iter().flatten().collect();
+        all.extend(evicted.into_iter().flatten());
+        all.extend(left);
         all.sort_unstable();
         let mut expected: Vec<u64> = (0..producers)
             .flat_map(|p| (0..per).map(move |s| common::encode(p, s)))

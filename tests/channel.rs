@@ -23,7 +23,6 @@ const STRATEGIES: [WaitStrategy; 3] = [
     WaitStrategy::SpinPark,
 ];
 
-
 /// A queue of the test's own, so that `with_queue` is checked over a type wharf has never
 /// seen: a `VecDeque` behind a mutex, bounded or not.
 struct MutexQueue<T> {
