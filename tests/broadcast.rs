@@ -4,7 +4,6 @@
 mod support;
 
 use std::error::Error;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -201,7 +200,10 @@ fn backpressure_try_publish_hands_value_back() {
             assert_eq!(refused.unwrap_err().into_inner(), "refused");
             assert_eq!(s.recv().as_deref(), Ok("0"));
             p.try_publish("next".into()).unwrap();
-            assert!(p.try_publish("again".into()).is_err());
+            assert_eq!(
+                p.try_publish("again".into()),
+                Err(TryPublishError::Full("again".into()))
+            );
             for i in 1..cap {
                 assert_eq!(s.recv(), Ok(i.to_string()));
             }
@@ -235,7 +237,7 @@ fn backpressure_releases_in_batches_and_when_caught_up() {
         for i in 0..8 {
             p.try_publish(cap + i).unwrap();
         }
-        assert!(p.try_publish(200).is_err());
+        assert_eq!(p.try_publish(200), Err(TryPublishError::Full(200)));
         // Read the rest (72 read, released in batches), then 5 more (not a whole batch):
         // finding nothing more to read releases those 5 too.
         for i in 8..cap + 8 {
@@ -251,7 +253,7 @@ fn backpressure_releases_in_batches_and_when_caught_up() {
         for i in 0..cap {
             p.try_publish(1000 + i).unwrap();
         }
-        assert!(p.try_publish(300).is_err());
+        assert_eq!(p.try_publish(300), Err(TryPublishError::Full(300)));
     }
 }
 
@@ -451,12 +453,12 @@ fn borrowing_reads() {
 fn max_subscribers_backpressure() {
     let (p, first) = Builder::new(4).max_subscribers(2).build::<u8>();
     let second = p.subscribe();
-    let third = catch_unwind(AssertUnwindSafe(|| p.subscribe()));
-    assert!(third.is_err(), "a third subscriber was accepted");
-    let third = catch_unwind(AssertUnwindSafe(|| first.resubscribe()));
-    assert!(
-        third.is_err(),
-        "a third subscriber was accepted by resubscribe"
+    let third = support::panic_message(|| p.subscribe());
+    assert_eq!(third, "broadcast: more than 2 subscribers");
+    let third = support::panic_message(|| first.resubscribe());
+    assert_eq!(
+        third, "broadcast: more than 2 subscribers",
+        "by resubscribe"
     );
     // Leaving frees a place.
     drop(second);
@@ -475,13 +477,16 @@ fn max_subscribers_backpressure() {
     let others: Vec<_> = (1..DEFAULT_MAX_SUBSCRIBERS)
         .map(|_| p.subscribe())
         .collect();
-    assert!(catch_unwind(AssertUnwindSafe(|| p.subscribe())).is_err());
+    assert_eq!(
+        support::panic_message(|| p.subscribe()),
+        format!("broadcast: more than {DEFAULT_MAX_SUBSCRIBERS} subscribers")
+    );
     drop(others);
     let _again = p.subscribe();
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "broadcast: more than 0 subscribers")]
 fn zero_max_subscribers_panics_under_backpressure() {
     let _ = Builder::new(4).max_subscribers(0).build::<u8>();
 }
@@ -711,9 +716,9 @@ fn panicking_drop_during_teardown() {
             });
         }
         drop(p);
-        let result = catch_unwind(AssertUnwindSafe(move || drop(s)));
-        assert!(
-            result.is_err(),
+        let message = support::panic_message(move || drop(s));
+        assert_eq!(
+            message, "PanicOnDrop",
             "{o:?}: the panicking drop should propagate"
         );
         for id in 0..4 {

@@ -70,7 +70,10 @@ fn memory_returned() {
     let before = LIVE.load(Ordering::Relaxed);
     // The empty queue's one node.
     let node = before - base;
-    assert!(node > 0, "an empty LinkedQueue allocated nothing: the measurement is broken");
+    assert!(
+        node > 0,
+        "an empty LinkedQueue allocated nothing: the measurement is broken"
+    );
     reset_peak();
 
     for i in 0..n as u64 {

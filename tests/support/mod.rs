@@ -179,3 +179,18 @@ pub fn assert_same_order<K: std::hash::Hash + Eq + std::fmt::Debug>(a: &[K], b: 
         }
     }
 }
+
+/// Runs `f` and returns the message it panicked with; fails the test if it did not panic.
+pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
+    let payload = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected a panic, but the call returned"),
+        Err(payload) => payload,
+    };
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
