@@ -278,6 +278,15 @@ impl EventCount {
     }
 
     /// Whether the epoch has moved past `key`.
+    /// Test-only: how many waiters are registered now (prepared, and not yet cancelled or
+    /// done waiting). Tests poll it to know that the other side is blocked; not part of the
+    /// API, and racy by nature.
+    #[doc(hidden)]
+    pub fn __waiters(&self) -> usize {
+        // SeqCst: read in the single order with the registrations it counts.
+        (self.state.load(Ordering::SeqCst) & WAITERS) as usize
+    }
+
     #[inline]
     fn moved(&self, key: u64) -> bool {
         // Acquire: pairs with the notifier's bump, so its condition write is visible to the

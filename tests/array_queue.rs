@@ -164,13 +164,27 @@ impl Drop for Stopped<'_> {
     }
 }
 
+/// Asserts that `values`, in the order one thread saw them, hold each producer's values in
+/// increasing order.
+fn assert_per_producer_order(values: &[u64], what: &str) {
+    let mut last = std::collections::HashMap::new();
+    for &v in values {
+        let (p, seq) = common::decode(v);
+        if let Some(prev) = last.insert(p, seq) {
+            assert!(prev < seq, "{what}: producer {p}'s {seq} after its {prev}");
+        }
+    }
+}
+
 #[test]
 fn force_push_concurrent() {
     // Producers force-push, consumers pop: each value ends up popped, evicted (returned to
-    // its producer) or left in the queue, exactly once.
-    for cap in [1, 2, 3, 8] {
+    // its producer) or left in the queue, exactly once; every thread sees each producer's
+    // values in order (eviction keeps FIFO order); and what is evicted is the oldest: with one
+    // producer, the queue held `cap` of its values below `seq` when `seq` evicted, so the
+    // value evicted is at most `seq - cap`.
+    for (producers, cap) in [(1, 1), (1, 2), (1, 3), (2, 1), (2, 3), (2, 8)] {
         let q = ArrayQueue::new(cap);
-        let producers = 2;
         let per = scaled(5_000);
         let stop = AtomicUsize::new(0);
         let (popped, evicted) = std::thread::scope(|s| {
@@ -182,7 +196,14 @@ fn force_push_concurrent() {
                         let _stopped = Stopped(stop);
                         let mut evicted = Vec::new();
                         for seq in 0..per {
-                            evicted.extend(q.force_push(common::encode(p, seq)));
+                            if let Some(old) = q.force_push(common::encode(p, seq)) {
+                                let (_, old_seq) = common::decode(old);
+                                assert!(
+                                    producers > 1 || old_seq + cap <= seq,
+                                    "cap {cap}: pushing {seq} evicted {old_seq}, not the oldest"
+                                );
+                                evicted.push(old);
+                            }
                         }
                         evicted
                     })
@@ -199,15 +220,21 @@ fn force_push_concurrent() {
                     })
                 })
                 .collect();
-            let evicted: Vec<u64> = prods.into_iter().flat_map(|h| h.join().unwrap()).collect();
-            let popped: Vec<u64> = cons.into_iter().flat_map(|h| h.join().unwrap()).collect();
+            let evicted: Vec<Vec<u64>> = prods.into_iter().map(|h| h.join().unwrap()).collect();
+            let popped: Vec<Vec<u64>> = cons.into_iter().map(|h| h.join().unwrap()).collect();
             (popped, evicted)
         });
-        let left = q.len();
-        assert!(left <= cap);
-        let mut all: Vec<u64> = popped;
-        all.extend(evicted);
-        all.extend(q);
+        let left: Vec<u64> = q.into_iter().collect();
+        assert!(left.len() <= cap);
+        for (what, seen) in [("evicted", &evicted), ("popped", &popped)] {
+            for values in seen {
+                assert_per_producer_order(values, &format!("cap {cap}: {what}"));
+            }
+        }
+        assert_per_producer_order(&left, &format!("cap {cap}: left"));
+        let mut all: Vec<u64> = popped.into_iter().flatten().collect();
+        all.extend(evicted.into_iter().flatten());
+        all.extend(left);
         all.sort_unstable();
         let mut expected: Vec<u64> = (0..producers)
             .flat_map(|p| (0..per).map(move |s| common::encode(p, s)))
@@ -576,28 +603,10 @@ fn queue_trait() {
     assert_eq!(dynamic.capacity(), Some(2));
 }
 
-/// A two-thread barrier for tests that need both threads to start a step together: spins,
-/// then yields, so it also works when the test threads outnumber the cores.
-struct Rendezvous(AtomicUsize);
-
-impl Rendezvous {
-    /// Waits until both threads have arrived for the `n`-th time (counting from 1).
-    fn meet(&self, n: usize) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        let mut spins = 0u32;
-        while self.0.load(Ordering::SeqCst) < 2 * n {
-            if spins < 1_000 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
-    }
-}
-
 /// Operations on two different queues are ordered too (the store-buffering pattern): each
-/// thread pushes into one empty capacity-1 queue, then pops from the other. Whatever the
+/// thread pushes into one empty queue, then pops from the other (see
+/// `common::store_buffering`; capacity 1 is the single-slot machine, 2 a power of two, 3 the
+/// remainder path). Whatever the
 /// interleaving, the later of the two pops comes after both pushes, so at least one of them
 /// must find a value. With `Acquire`/`Release` decisions (or a push that counted as "not yet"
 /// while it writes) both pops can come back empty on x86. The payload is large so that a
@@ -607,49 +616,9 @@ impl Rendezvous {
 /// rounds).
 #[test]
 fn cap1_store_buffering() {
-    /// Big enough that copying it in takes a while.
-    type Payload = [u64; 256];
-    for cap in [1, 2] {
-        let (a, b) = (
-            ArrayQueue::<Payload>::new(cap),
-            ArrayQueue::<Payload>::new(cap),
-        );
-        let rendezvous = Rendezvous(AtomicUsize::new(0));
-        let rounds = scaled(100_000);
-        let empty_pops = AtomicUsize::new(0);
-        let failures = AtomicUsize::new(0);
-        let cpus = core_affinity::get_core_ids().unwrap_or_default();
-        std::thread::scope(|s| {
-            for side in 0..2 {
-                let (mine, theirs) = if side == 0 { (&a, &b) } else { (&b, &a) };
-                let (rendezvous, empty_pops, failures) = (&rendezvous, &empty_pops, &failures);
-                let cpu = (cpus.len() >= 2).then(|| cpus[side]);
-                s.spawn(move || {
-                    if let Some(cpu) = cpu {
-                        core_affinity::set_for_current(cpu);
-                    }
-                    for round in 0..rounds {
-                        rendezvous.meet(3 * round + 1);
-                        mine.push([side as u64; 256]).unwrap();
-                        if theirs.pop().is_none() {
-                            empty_pops.fetch_add(1, Ordering::SeqCst);
-                        }
-                        // Both pops are done; one thread judges the round, then each drains
-                        // its own queue (the other side may have popped it already).
-                        rendezvous.meet(3 * round + 2);
-                        if side == 0 && empty_pops.swap(0, Ordering::SeqCst) == 2 {
-                            failures.fetch_add(1, Ordering::SeqCst);
-                        }
-                        rendezvous.meet(3 * round + 3);
-                        let _ = mine.pop();
-                    }
-                });
-            }
+    for cap in [1, 2, 3] {
+        common::store_buffering(&format!("ArrayQueue capacity {cap}"), || {
+            ArrayQueue::new(cap)
         });
-        let failures = failures.into_inner();
-        assert_eq!(
-            failures, 0,
-            "cap {cap}: in {failures} of {rounds} rounds both pops found their queue empty"
-        );
     }
 }

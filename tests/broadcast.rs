@@ -4,11 +4,10 @@
 mod support;
 
 use std::error::Error;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::Counter;
+use support::{until_blocked, Counter};
 use wharf::broadcast::{
     backpressure, lossy, Builder, Overflow, PublishTimeoutError, Publisher, RecvError,
     RecvTimeoutError, SinglePublisher, Subscriber, TryPublishError, TryRecvError,
@@ -33,6 +32,7 @@ trait Pub<T>: Send {
     fn try_publish(&mut self, value: T) -> Result<(), TryPublishError<T>>;
     fn subscribe(&self) -> Subscriber<T>;
     fn capacity(&self) -> usize;
+    fn waiters(&self) -> (usize, usize);
 }
 
 impl<T: Send + Sync> Pub<T> for Publisher<T> {
@@ -48,6 +48,9 @@ impl<T: Send + Sync> Pub<T> for Publisher<T> {
     fn capacity(&self) -> usize {
         Publisher::capacity(self)
     }
+    fn waiters(&self) -> (usize, usize) {
+        Publisher::__waiters(self)
+    }
 }
 
 impl<T: Send + Sync> Pub<T> for SinglePublisher<T> {
@@ -62,6 +65,9 @@ impl<T: Send + Sync> Pub<T> for SinglePublisher<T> {
     }
     fn capacity(&self) -> usize {
         SinglePublisher::capacity(self)
+    }
+    fn waiters(&self) -> (usize, usize) {
+        SinglePublisher::__waiters(self)
     }
 }
 
@@ -194,7 +200,10 @@ fn backpressure_try_publish_hands_value_back() {
             assert_eq!(refused.unwrap_err().into_inner(), "refused");
             assert_eq!(s.recv().as_deref(), Ok("0"));
             p.try_publish("next".into()).unwrap();
-            assert!(p.try_publish("again".into()).is_err());
+            assert_eq!(
+                p.try_publish("again".into()),
+                Err(TryPublishError::Full("again".into()))
+            );
             for i in 1..cap {
                 assert_eq!(s.recv(), Ok(i.to_string()));
             }
@@ -228,7 +237,7 @@ fn backpressure_releases_in_batches_and_when_caught_up() {
         for i in 0..8 {
             p.try_publish(cap + i).unwrap();
         }
-        assert!(p.try_publish(200).is_err());
+        assert_eq!(p.try_publish(200), Err(TryPublishError::Full(200)));
         // Read the rest (72 read, released in batches), then 5 more (not a whole batch):
         // finding nothing more to read releases those 5 too.
         for i in 8..cap + 8 {
@@ -244,7 +253,7 @@ fn backpressure_releases_in_batches_and_when_caught_up() {
         for i in 0..cap {
             p.try_publish(1000 + i).unwrap();
         }
-        assert!(p.try_publish(300).is_err());
+        assert_eq!(p.try_publish(300), Err(TryPublishError::Full(300)));
     }
 }
 
@@ -323,13 +332,22 @@ fn close_drains_then_closed() {
     assert_eq!(s.recv(), Err(RecvError::Closed));
 }
 
+/// Waits until a subscriber of `p`'s ring is registered as blocked; a ring with a spinning
+/// strategy never registers anybody, so after DELAY we go on (the outcome is the same).
+fn subscriber_blocked<T>(p: &dyn Pub<T>) {
+    let start = Instant::now();
+    while p.waiters().0 == 0 && start.elapsed() < DELAY {
+        thread::yield_now();
+    }
+}
+
 #[test]
 fn blocked_subscriber_woken_by_publish_and_by_close() {
     for (o, (mut p, mut s)) in all_rings::<u32>(1) {
         let subscriber = thread::spawn(move || (s.recv(), s.recv()));
-        thread::sleep(DELAY);
+        subscriber_blocked(&*p);
         p.publish(5);
-        thread::sleep(DELAY);
+        subscriber_blocked(&*p);
         drop(p);
         assert_eq!(
             subscriber.join().unwrap(),
@@ -343,7 +361,7 @@ fn blocked_subscriber_woken_by_publish_and_by_close() {
         let p2 = p.clone();
         let subscriber = thread::spawn(move || sub.recv_timeout(Duration::from_secs(3600)));
         drop(p);
-        thread::sleep(DELAY);
+        until_blocked(s, || p2.__waiters().0 > 0);
         drop(p2);
         assert_eq!(subscriber.join().unwrap(), Err(RecvTimeoutError::Closed));
     }
@@ -361,7 +379,8 @@ fn dropping_slow_subscriber_releases_backpressure() {
             });
             assert_eq!(fast.recv(), Ok(0));
             assert_eq!(fast.recv(), Ok(1));
-            thread::sleep(DELAY);
+            // The publisher waits for `slow` (SpinPark registers; the others spin).
+            until_blocked(s, || fast.__waiters().1 > 0);
             assert_eq!(
                 fast.try_recv(),
                 Err(TryRecvError::Empty),
@@ -386,7 +405,7 @@ fn blocked_publisher_proceeds_when_subscriber_reads() {
                     p.publish(i);
                 }
             });
-            thread::sleep(DELAY);
+            until_blocked(s, || sub.__waiters().1 > 0);
             for i in 0..20 {
                 assert_eq!(sub.recv(), Ok(i), "{s:?}");
             }
@@ -434,12 +453,12 @@ fn borrowing_reads() {
 fn max_subscribers_backpressure() {
     let (p, first) = Builder::new(4).max_subscribers(2).build::<u8>();
     let second = p.subscribe();
-    let third = catch_unwind(AssertUnwindSafe(|| p.subscribe()));
-    assert!(third.is_err(), "a third subscriber was accepted");
-    let third = catch_unwind(AssertUnwindSafe(|| first.resubscribe()));
-    assert!(
-        third.is_err(),
-        "a third subscriber was accepted by resubscribe"
+    let third = support::panic_message(|| p.subscribe());
+    assert_eq!(third, "broadcast: more than 2 subscribers");
+    let third = support::panic_message(|| first.resubscribe());
+    assert_eq!(
+        third, "broadcast: more than 2 subscribers",
+        "by resubscribe"
     );
     // Leaving frees a place.
     drop(second);
@@ -458,13 +477,16 @@ fn max_subscribers_backpressure() {
     let others: Vec<_> = (1..DEFAULT_MAX_SUBSCRIBERS)
         .map(|_| p.subscribe())
         .collect();
-    assert!(catch_unwind(AssertUnwindSafe(|| p.subscribe())).is_err());
+    assert_eq!(
+        support::panic_message(|| p.subscribe()),
+        format!("broadcast: more than {DEFAULT_MAX_SUBSCRIBERS} subscribers")
+    );
     drop(others);
     let _again = p.subscribe();
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "broadcast: more than 0 subscribers")]
 fn zero_max_subscribers_panics_under_backpressure() {
     let _ = Builder::new(4).max_subscribers(0).build::<u8>();
 }
@@ -524,7 +546,7 @@ fn zero_and_max_timeouts() {
         p.publish_deadline(4, past).unwrap(); // room now: taken
                                               // Duration::MAX waits for the subscriber on another thread.
         let subscriber = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || sub.__waiters().1 > 0);
             (sub.recv(), sub.recv())
         });
         p.publish_timeout(5, Duration::MAX).unwrap();
@@ -534,7 +556,7 @@ fn zero_and_max_timeouts() {
         // recv_timeout(MAX) waits for a later publish.
         let (p, mut sub) = Builder::new(1).wait_strategy(s).build::<u32>();
         let publisher = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || p.__waiters().0 > 0);
             p.publish(6);
         });
         assert_eq!(sub.recv_timeout(Duration::MAX), Ok(6));
@@ -694,9 +716,9 @@ fn panicking_drop_during_teardown() {
             });
         }
         drop(p);
-        let result = catch_unwind(AssertUnwindSafe(move || drop(s)));
-        assert!(
-            result.is_err(),
+        let message = support::panic_message(move || drop(s));
+        assert_eq!(
+            message, "PanicOnDrop",
             "{o:?}: the panicking drop should propagate"
         );
         for id in 0..4 {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::Counter;
+use support::{until_blocked, Counter};
 use wharf::channel::{
     bounded, unbounded, with_queue, with_queue_and_strategy, Flavor, Receiver, RecvError,
     RecvTimeoutError, SendError, SendTimeoutError, Sender, TryRecvError, TrySendError,
@@ -22,10 +22,6 @@ const STRATEGIES: [WaitStrategy; 3] = [
     WaitStrategy::SpinYield,
     WaitStrategy::SpinPark,
 ];
-
-/// How long a helper thread waits before acting, so that the main thread is likely blocked by
-/// then. Every assertion below holds for any delay.
-const DELAY: Duration = Duration::from_millis(50);
 
 /// A queue of the test's own, so that `with_queue` is checked over a type wharf has never
 /// seen: a `VecDeque` behind a mutex, bounded or not.
@@ -262,7 +258,7 @@ fn max_timeout_waits_for_a_later_send() {
     for s in STRATEGIES {
         let (tx, rx) = bounded_with(1, s);
         let sender = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || tx.__waiters().0 > 0);
             tx.send(7u32).unwrap();
             // The channel is full now: this one waits for the receiver's second call.
             tx.send_timeout(8, Duration::MAX).unwrap();
@@ -279,7 +275,7 @@ fn send_max_timeout_waits_for_room() {
         let (tx, rx) = bounded_with(1, s);
         tx.send(1u32).unwrap();
         let receiver = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || rx.__waiters().1 > 0);
             assert_eq!(rx.recv(), Ok(1));
             assert_eq!(rx.recv(), Ok(2));
         });
@@ -442,11 +438,12 @@ fn blocked_receiver_woken_by_last_sender_drop() {
             };
             let tx2 = tx.clone();
             let receiver = thread::spawn(move || (rx.recv(), rx.recv()));
-            thread::sleep(DELAY);
+            until_blocked(s, || tx.__waiters().0 > 0);
             tx.send(1).unwrap();
             drop(tx);
             let other = thread::spawn(move || {
-                thread::sleep(DELAY);
+                // Blocked again, on the second recv (after taking the 1).
+                until_blocked(s, || tx2.__waiters().0 > 0 && tx2.is_empty());
                 drop(tx2);
             });
             assert_eq!(receiver.join().unwrap(), (Ok(1), Err(RecvError)), "{s:?}");
@@ -462,10 +459,10 @@ fn blocked_sender_woken_by_last_receiver_drop() {
         tx.send(1).unwrap();
         let rx2 = rx.clone();
         let sender = thread::spawn(move || tx.send(2));
-        thread::sleep(DELAY);
+        until_blocked(s, || rx.__waiters().1 > 0);
         drop(rx);
         let other = thread::spawn(move || {
-            thread::sleep(DELAY);
+            until_blocked(s, || rx2.__waiters().1 > 0);
             drop(rx2);
         });
         assert_eq!(sender.join().unwrap(), Err(SendError(2)), "{s:?}");
@@ -488,8 +485,8 @@ fn receiver_blocked_long_then_woken() {
         while !started.load(Ordering::SeqCst) {
             thread::yield_now();
         }
-        // Long enough for a parking receiver to be asleep; the result is the same at any delay.
-        thread::sleep(Duration::from_millis(200));
+        // Registered as a waiter (SpinPark): only the send's wake-up can free it.
+        until_blocked(s, || tx.__waiters().0 > 0);
         tx.send(42u64).unwrap();
         assert_eq!(receiver.join().unwrap(), Ok(42), "{s:?}");
     }
@@ -506,7 +503,7 @@ fn blocked_sender_proceeds_when_room_is_made() {
                 tx.send(i).unwrap();
             }
         });
-        thread::sleep(DELAY);
+        until_blocked(s, || rx.__waiters().1 > 0);
         assert_eq!(rx.iter().collect::<Vec<_>>(), (0..20).collect::<Vec<_>>());
         sender.join().unwrap();
     }

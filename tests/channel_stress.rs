@@ -95,29 +95,35 @@ fn mpmc(
 
 #[test]
 fn mpmc_8x8_bounded() {
-    let (tx, rx) = bounded(4);
-    mpmc(tx, rx, 8, 8, scaled(5_000));
+    support::watchdog("mpmc_8x8_bounded", || {
+        let (tx, rx) = bounded(4);
+        mpmc(tx, rx, 8, 8, scaled(5_000));
+    });
 }
 
 #[test]
 fn mpmc_8x8_unbounded() {
-    let (tx, rx) = unbounded();
-    mpmc(tx, rx, 8, 8, scaled(5_000));
+    support::watchdog("mpmc_8x8_unbounded", || {
+        let (tx, rx) = unbounded();
+        mpmc(tx, rx, 8, 8, scaled(5_000));
+    });
 }
 
 #[test]
 fn mpmc_every_strategy() {
-    // Spinning strategies with more threads than cores are slow by design: fewer threads.
-    for s in [
-        WaitStrategy::Spin,
-        WaitStrategy::SpinYield,
-        WaitStrategy::SpinPark,
-    ] {
-        for cap in [Some(1), Some(4), None] {
-            let (tx, rx) = channel_of(cap, s);
-            mpmc(tx, rx, 2, 2, scaled(5_000));
+    support::watchdog("mpmc_every_strategy", || {
+        // Spinning strategies with more threads than cores are slow by design: fewer threads.
+        for s in [
+            WaitStrategy::Spin,
+            WaitStrategy::SpinYield,
+            WaitStrategy::SpinPark,
+        ] {
+            for cap in [Some(1), Some(4), None] {
+                let (tx, rx) = channel_of(cap, s);
+                mpmc(tx, rx, 2, 2, scaled(5_000));
+            }
         }
-    }
+    });
 }
 
 /// One round of the drop storm: senders and receivers each stop after a random number of
@@ -201,6 +207,17 @@ fn drop_storm(seed: u64, cap: Option<usize>, s: WaitStrategy) {
                 };
                 got.push(item.id);
             }
+            // Each sender's items arrive in the order it sent them (ids grow per sender).
+            let mut last = [None; SENDERS];
+            for &id in &got {
+                let p = id / PER_SENDER;
+                assert!(
+                    last[p] < Some(id),
+                    "seed {seed}: sender {p}: {id} after {:?}",
+                    last[p]
+                );
+                last[p] = Some(id);
+            }
             received.lock().unwrap().extend(got);
         }));
     }
@@ -235,11 +252,13 @@ fn drop_storm(seed: u64, cap: Option<usize>, s: WaitStrategy) {
 
 #[test]
 fn handles_dropped_mid_flight() {
-    let rounds = scaled(80) as u64;
-    for seed in 0..rounds {
-        let s = [WaitStrategy::SpinPark, WaitStrategy::SpinYield][seed as usize % 2];
-        for cap in [Some(1), Some(4), None] {
-            drop_storm(seed, cap, s);
+    support::watchdog("handles_dropped_mid_flight", || {
+        let rounds = scaled(80) as u64;
+        for seed in 0..rounds {
+            let s = [WaitStrategy::SpinPark, WaitStrategy::SpinYield][seed as usize % 2];
+            for cap in [Some(1), Some(4), None] {
+                drop_storm(seed, cap, s);
+            }
         }
-    }
+    });
 }

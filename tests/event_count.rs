@@ -104,7 +104,9 @@ fn wait_timeout_false_on_timeout_true_when_notified() {
     let notifier = {
         let (ec, flag) = (ec.clone(), flag.clone());
         thread::spawn(move || {
-            thread::sleep(Duration::from_millis(50));
+            while ec.__waiters() == 0 {
+                thread::yield_now();
+            }
             flag.store(true, Ordering::Relaxed);
             ec.notify_one();
         })
@@ -130,7 +132,9 @@ fn huge_timeouts_do_not_overflow() {
         let notifier = {
             let ec = ec.clone();
             thread::spawn(move || {
-                thread::sleep(Duration::from_millis(20));
+                // The key is registered already; give the waiter time to get to its wait
+                // (the notify is correct whenever it comes).
+                thread::yield_now();
                 ec.notify_all();
             })
         };
@@ -166,11 +170,10 @@ fn notify_all_wakes_every_waiter() {
             })
         })
         .collect();
-    while prepared.load(Ordering::SeqCst) < N {
+    // All registered: only the notify can release them.
+    while prepared.load(Ordering::SeqCst) < N || ec.__waiters() < N {
         thread::yield_now();
     }
-    // Let them get to sleep (any delay gives the same outcome).
-    thread::sleep(Duration::from_millis(100));
     go.store(true, Ordering::Relaxed);
     ec.notify_all(); // one call for all of them
     for w in waiters {
@@ -195,7 +198,9 @@ fn notify_one_per_item_wakes_enough_waiters() {
             thread::spawn(move || wait_until(&ec, || take(&tokens)))
         })
         .collect();
-    thread::sleep(Duration::from_millis(50));
+    while ec.__waiters() < N {
+        thread::yield_now();
+    }
     for _ in 0..N {
         tokens.fetch_add(1, Ordering::AcqRel);
         ec.notify_one();

@@ -332,3 +332,11 @@ fn large_values_small_stack() {
         .join()
         .unwrap();
 }
+
+/// The store-buffering pattern of `cap1_store_buffering` in tests/array_queue.rs, over two
+/// LinkedQueues: a push into one, then a pop from the other, on each of two threads; at
+/// least one pop must find a value.
+#[test]
+fn store_buffering() {
+    common::store_buffering("LinkedQueue", LinkedQueue::new);
+}

@@ -65,8 +65,15 @@ fn memory_returned() {
 
     // Register this thread with the collector before measuring.
     collect_until(0);
+    let base = LIVE.load(Ordering::Relaxed);
     let q = LinkedQueue::new();
     let before = LIVE.load(Ordering::Relaxed);
+    // The empty queue's one node.
+    let node = before - base;
+    assert!(
+        node > 0,
+        "an empty LinkedQueue allocated nothing: the measurement is broken"
+    );
     reset_peak();
 
     for i in 0..n as u64 {
@@ -93,4 +100,10 @@ fn memory_returned() {
     q.push(1);
     assert_eq!(q.pop(), Some(1));
     drop(q);
+    let after_drop = collect_until(base);
+    assert!(
+        after_drop < base + node,
+        "the dropped queue still holds {} bytes (its node is {node})",
+        after_drop - base
+    );
 }

@@ -127,7 +127,7 @@ fn linked_matches_model(ops: Vec<Op>) -> TestResult {
             Op::Pop => q.pop() == m.items.pop_front(),
             Op::Len => q.len() == m.items.len(),
             Op::IsEmpty => q.is_empty() == m.items.is_empty(),
-            Op::IsFull => !m.full(),
+            Op::IsFull => Queue::is_full(&q) == m.full(),
         };
         if !ok || q.len() != m.items.len() {
             return TestResult::failed();

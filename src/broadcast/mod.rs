@@ -223,6 +223,9 @@ impl Builder {
     /// The most subscribers a backpressure ring holds at once (each has a registered cursor
     /// that publishers scan when the ring looks full). Lossy rings have no limit.
     ///
+    /// The registry (a cache line per entry) is allocated when the ring is built, so a
+    /// backpressure [`build`](Self::build) panics if `max` is too large to allocate.
+    ///
     /// # Examples
     ///
     /// ```
@@ -238,8 +241,8 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// Panics if the capacity is 0 or too large to allocate, or if `max_subscribers` is 0
-    /// under backpressure.
+    /// Panics if the capacity is 0 or too large to allocate, or if `max_subscribers` is 0 or
+    /// too large to allocate under backpressure.
     ///
     /// # Examples
     ///

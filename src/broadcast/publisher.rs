@@ -168,6 +168,14 @@ impl<T> Publisher<T> {
     pub fn capacity(&self) -> usize {
         self.ring.capacity()
     }
+
+    /// Test-only: `(subscribers, publishers)` registered as waiting on this ring now (only
+    /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) registers). Tests poll it to know that
+    /// the other side is blocked; not part of the API, and racy by nature.
+    #[doc(hidden)]
+    pub fn __waiters(&self) -> (usize, usize) {
+        self.ring.waiters()
+    }
 }
 
 impl<T> Clone for Publisher<T> {
@@ -289,6 +297,14 @@ impl<T> SinglePublisher<T> {
     /// ```
     pub fn capacity(&self) -> usize {
         self.ring.capacity()
+    }
+
+    /// Test-only: `(subscribers, publishers)` registered as waiting on this ring now (only
+    /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) registers). Tests poll it to know that
+    /// the other side is blocked; not part of the API, and racy by nature.
+    #[doc(hidden)]
+    pub fn __waiters(&self) -> (usize, usize) {
+        self.ring.waiters()
     }
 }
 

@@ -148,15 +148,24 @@ impl<T> Ring<T> {
             release_batch: (cap / 8).clamp(1, MAX_RELEASE_BATCH),
             overflow,
             strategy,
-            readers: (0..registry)
-                .map(|_| CachePadded::new(AtomicU64::new(FREE)))
-                .collect(),
+            readers: Self::registry(registry),
             readers_used: AtomicUsize::new(0),
             publishers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
             published: EventCount::new(),
             freed: EventCount::new(),
         }
+    }
+
+    /// The backpressure registry of `max` entries, allocated fallibly so that an absurd
+    /// `max_subscribers` panics clearly instead of aborting the process.
+    fn registry(max: usize) -> Box<[CachePadded<AtomicU64>]> {
+        let mut readers = Vec::new();
+        if readers.try_reserve_exact(max).is_err() {
+            panic!("broadcast max_subscribers {max} is too large: cannot allocate its registry");
+        }
+        readers.extend((0..max).map(|_| CachePadded::new(AtomicU64::new(FREE))));
+        readers.into_boxed_slice()
     }
 
     pub(super) fn capacity(&self) -> usize {
@@ -476,6 +485,12 @@ impl<T> Ring<T> {
         self.closed.store(true, Ordering::SeqCst);
         self.published.notify_all();
         self.freed.notify_all();
+    }
+
+    /// Test-only: subscribers and publishers registered as waiting (see
+    /// `Publisher::__waiters`).
+    pub(super) fn waiters(&self) -> (usize, usize) {
+        (self.published.__waiters(), self.freed.__waiters())
     }
 
     pub(super) fn is_closed(&self) -> bool {

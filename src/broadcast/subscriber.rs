@@ -220,6 +220,14 @@ impl<T> Subscriber<T> {
     pub fn resubscribe(&self) -> Self {
         Self::join(self.ring.clone())
     }
+
+    /// Test-only: `(subscribers, publishers)` registered as waiting on this ring now (only
+    /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) registers). Tests poll it to know that
+    /// the other side is blocked; not part of the API, and racy by nature.
+    #[doc(hidden)]
+    pub fn __waiters(&self) -> (usize, usize) {
+        self.ring.waiters()
+    }
 }
 
 impl<T: Clone> Subscriber<T> {

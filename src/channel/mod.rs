@@ -156,6 +156,11 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         self.not_full.notify_all();
     }
 
+    /// Test-only: receivers and senders registered as waiting (see `Sender::__waiters`).
+    fn waiters(&self) -> (usize, usize) {
+        (self.not_empty.__waiters(), self.not_full.__waiters())
+    }
+
     /// One non-blocking send.
     #[inline]
     fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {

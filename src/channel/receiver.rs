@@ -182,6 +182,14 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
     pub fn capacity(&self) -> Option<usize> {
         self.chan.queue.capacity()
     }
+
+    /// Test-only: `(receivers, senders)` registered as waiting on this channel now (only the
+    /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) strategy registers). Tests poll it to
+    /// know that the other side is blocked; not part of the API, and racy by nature.
+    #[doc(hidden)]
+    pub fn __waiters(&self) -> (usize, usize) {
+        self.chan.waiters()
+    }
 }
 
 impl<T, Q: Queue<T>> Clone for Receiver<T, Q> {

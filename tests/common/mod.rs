@@ -319,3 +319,71 @@ pub fn push_then_pop<Q: wharf::Queue<u64> + Sync>(q: &Q, threads: usize, rounds:
     });
     assert!(q.is_empty());
 }
+
+/// A two-thread barrier for tests that need both threads to start a step together: spins,
+/// then yields, so it also works when the test threads outnumber the cores.
+pub struct Rendezvous(pub AtomicUsize);
+
+impl Rendezvous {
+    /// Waits until both threads have arrived for the `n`-th time (counting from 1).
+    pub fn meet(&self, n: usize) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let mut spins = 0u32;
+        while self.0.load(Ordering::SeqCst) < 2 * n {
+            if spins < 1_000 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// The payload of [`store_buffering`]: big enough that copying it in takes a while.
+pub type Payload = [u64; 256];
+
+/// The store-buffering check over two empty queues made by `make`: each round, each of two
+/// threads (pinned to two CPUs when there are two) pushes into its own queue, then pops from
+/// the other's. Whatever the interleaving, the later of the two pops comes after both
+/// pushes, so at least one must find a value; fails if in some round both came back empty.
+pub fn store_buffering<Q: wharf::Queue<Payload> + Sync>(what: &str, make: impl Fn() -> Q) {
+    let (a, b) = (make(), make());
+    let rendezvous = Rendezvous(AtomicUsize::new(0));
+    let rounds = scaled(100_000);
+    let empty_pops = AtomicUsize::new(0);
+    let failures = AtomicUsize::new(0);
+    let cpus = core_affinity::get_core_ids().unwrap_or_default();
+    std::thread::scope(|s| {
+        for side in 0..2 {
+            let (mine, theirs) = if side == 0 { (&a, &b) } else { (&b, &a) };
+            let (rendezvous, empty_pops, failures) = (&rendezvous, &empty_pops, &failures);
+            let cpu = (cpus.len() >= 2).then(|| cpus[side]);
+            s.spawn(move || {
+                if let Some(cpu) = cpu {
+                    core_affinity::set_for_current(cpu);
+                }
+                for round in 0..rounds {
+                    rendezvous.meet(3 * round + 1);
+                    assert!(mine.try_push([side as u64; 256]).is_ok(), "{what}: full");
+                    if theirs.try_pop().is_none() {
+                        empty_pops.fetch_add(1, Ordering::SeqCst);
+                    }
+                    // Both pops are done; one thread judges the round, then each drains its
+                    // own queue (the other side may have popped it already).
+                    rendezvous.meet(3 * round + 2);
+                    if side == 0 && empty_pops.swap(0, Ordering::SeqCst) == 2 {
+                        failures.fetch_add(1, Ordering::SeqCst);
+                    }
+                    rendezvous.meet(3 * round + 3);
+                    let _ = mine.try_pop();
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner();
+    assert_eq!(
+        failures, 0,
+        "{what}: in {failures} of {rounds} rounds both pops found their queue empty"
+    );
+}

@@ -109,3 +109,88 @@ impl<T> Drop for Tracked<T> {
         }
     }
 }
+
+/// How long [`watchdog`] and the blocking tests' receive timeouts wait before calling the run
+/// hung: far beyond any honest run (seconds, even under a sanitizer on a loaded machine).
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(240);
+
+/// Runs `body` on its own thread and returns what it returns; if it has not finished within
+/// [`HANG_LIMIT`], fails the test with a message naming `what` instead of hanging CI (a lost
+/// wake-up). The stuck thread is left behind; the test binary still exits when the other
+/// tests are done. A panic in `body` fails the test with the body's message.
+pub fn watchdog<R: Send + 'static>(what: &str, body: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done, finished) = std::sync::mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name(what.to_owned())
+        .spawn(move || {
+            // Sent on unwind too (the guard's drop), so a panic is reported at once.
+            struct Done(std::sync::mpsc::Sender<()>);
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    let _ = self.0.send(());
+                }
+            }
+            let _done = Done(done);
+            body()
+        })
+        .expect("spawn the watched thread");
+    match finished.recv_timeout(HANG_LIMIT) {
+        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+            "{what}: still running after {HANG_LIMIT:?}: a lost wake-up or a deadlock \
+             (the stuck thread is left behind)"
+        ),
+    }
+}
+
+/// Waits until `blocked()` says the other side is registered as a waiter, when `strategy`
+/// registers waiters at all ([`WaitStrategy::SpinPark`](wharf::WaitStrategy)); the spinning
+/// strategies never register, and have no wake-up to lose, so there is nothing to wait for.
+/// Fails after [`HANG_LIMIT`].
+pub fn until_blocked(strategy: wharf::WaitStrategy, mut blocked: impl FnMut() -> bool) {
+    if strategy != wharf::WaitStrategy::SpinPark {
+        return;
+    }
+    let start = std::time::Instant::now();
+    while !blocked() {
+        assert!(
+            start.elapsed() < HANG_LIMIT,
+            "the other side never registered as a waiter"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// Asserts that the items `a` and `b` have in common (each appears at most once in each)
+/// come in the same order in both: two subscribers of one ring saw one order.
+pub fn assert_same_order<K: std::hash::Hash + Eq + std::fmt::Debug>(a: &[K], b: &[K]) {
+    let position: std::collections::HashMap<&K, usize> =
+        a.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    assert_eq!(position.len(), a.len(), "an item seen twice");
+    let mut last: Option<(usize, &K)> = None;
+    for k in b {
+        if let Some(&i) = position.get(k) {
+            if let Some((j, prev)) = last {
+                assert!(j < i, "{prev:?} and {k:?} seen in opposite orders");
+            }
+            last = Some((i, k));
+        }
+    }
+}
+
+/// Runs `f` and returns the message it panicked with; fails the test if it did not panic.
+pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
+    let payload = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected a panic, but the call returned"),
+        Err(payload) => payload,
+    };
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
