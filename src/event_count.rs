@@ -295,22 +295,14 @@ impl EventCount {
     }
 
     /// Waits for the epoch to move past `key`, or for `deadline`. Returns `false` on timeout.
-    ///
-    /// Spins and yields first when `spin`; otherwise goes straight to sleep (for callers that
-    /// already polled their condition unregistered, see `WaitStrategy::wait_for`).
-    fn wait_until(&self, key: u64, deadline: Option<Instant>, spin: bool) -> bool {
-        let (spins, yields) = if spin {
-            (SPIN_ROUNDS, YIELD_ROUNDS)
-        } else {
-            (0, 0)
-        };
-        for _ in 0..spins {
+    fn wait_until(&self, key: u64, deadline: Option<Instant>) -> bool {
+        for _ in 0..SPIN_ROUNDS {
             if self.moved(key) {
                 return true;
             }
             spin_loop();
         }
-        for _ in 0..yields {
+        for _ in 0..YIELD_ROUNDS {
             if self.moved(key) {
                 return true;
             }
@@ -403,7 +395,7 @@ impl Key<'_> {
     /// notifier.join().unwrap();
     /// ```
     pub fn wait(self) {
-        self.ec.wait_until(self.epoch, None, true);
+        self.ec.wait_until(self.epoch, None);
     }
 
     /// Blocks until notified or until `timeout` has passed. Returns `false` if it timed out.
@@ -419,7 +411,7 @@ impl Key<'_> {
     /// ```
     pub fn wait_timeout(self, timeout: Duration) -> bool {
         self.ec
-            .wait_until(self.epoch, Instant::now().checked_add(timeout), true)
+            .wait_until(self.epoch, Instant::now().checked_add(timeout))
     }
 
     /// Blocks until notified or until `deadline`. Returns `false` if the deadline passed.
@@ -432,17 +424,7 @@ impl Key<'_> {
     /// assert!(!ec.prepare_wait().wait_deadline(Instant::now()));
     /// ```
     pub fn wait_deadline(self, deadline: Instant) -> bool {
-        self.ec.wait_until(self.epoch, Some(deadline), true)
-    }
-}
-
-impl Key<'_> {
-    /// Sleeps until notified or until `deadline`, without spinning or yielding first: for a
-    /// caller that polled its condition unregistered just before preparing, so that it stays
-    /// registered (and sends every notify down the slow path) only while it sleeps. Returns
-    /// `false` if the deadline passed.
-    pub(crate) fn sleep(self, deadline: Option<Instant>) -> bool {
-        self.ec.wait_until(self.epoch, deadline, false)
+        self.ec.wait_until(self.epoch, Some(deadline))
     }
 }
 

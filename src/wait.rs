@@ -83,21 +83,20 @@ impl WaitStrategy {
                     spins += 1;
                     yield_now();
                 }
-                // Then register and sleep at once: the polling above already spun and
-                // yielded, and a waiter that spins registered makes every notify take the slow
-                // path (a bump of the epoch, which also releases every other spinning waiter).
-                // Once woken, poll unregistered again before registering anew, so a waiter
-                // that lost the race for what woke it does not stay registered.
                 WaitStrategy::SpinPark => {
                     let key = ec.prepare_wait();
                     if let Some(answer) = attempt() {
                         key.cancel();
                         return Some(answer);
                     }
-                    if !key.sleep(deadline) {
-                        return attempt();
+                    match deadline {
+                        None => key.wait(),
+                        Some(deadline) => {
+                            if !key.wait_deadline(deadline) {
+                                return attempt();
+                            }
+                        }
                     }
-                    spins = 0;
                 }
             }
         }

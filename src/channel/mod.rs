@@ -48,8 +48,6 @@ mod sender;
 
 use std::time::Instant;
 
-use crossbeam_utils::CachePadded;
-
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
@@ -127,12 +125,10 @@ struct Chan<T, Q> {
     receivers: AtomicUsize,
     /// Set once every sender or every receiver is gone.
     disconnected: AtomicBool,
-    /// Receivers wait here for a value or a disconnect. Padded, like `not_full`: waiters'
-    /// registrations and notifiers' bumps write its state word, which must not share a line
-    /// with the read-mostly fields every send and receive reads (`disconnected`, `strategy`).
-    not_empty: CachePadded<EventCount>,
+    /// Receivers wait here for a value or a disconnect.
+    not_empty: EventCount,
     /// Senders wait here for room or a disconnect (only a bounded queue makes them wait).
-    not_full: CachePadded<EventCount>,
+    not_full: EventCount,
     strategy: WaitStrategy,
     /// `queue.capacity().is_some()`, cached: only then can a sender wait for room.
     bounded: bool,
@@ -308,8 +304,8 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         disconnected: AtomicBool::new(false),
-        not_empty: CachePadded::new(EventCount::new()),
-        not_full: CachePadded::new(EventCount::new()),
+        not_empty: EventCount::new(),
+        not_full: EventCount::new(),
         strategy,
         bounded,
         handoff,
