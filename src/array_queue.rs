@@ -144,37 +144,6 @@ impl Laps {
     }
 }
 
-/// What the inline attempt of `push` or `pop` saw before it handed over to the slow loop, so
-/// the loop carries on from there instead of loading the contended slot's line again.
-#[derive(Clone, Copy)]
-struct Seen {
-    /// The position the attempt read (`tail` for a push, `head` for a pop).
-    pos: usize,
-    /// The stamp it Acquire-loaded from that position's slot.
-    stamp: usize,
-}
-
-impl Seen {
-    /// Where the slow loop starts: the position, and the stamp already loaded for it if it
-    /// can be reused. A stamp equal to `claimable` let the attempt try its compare-and-swap,
-    /// which lost: then wait one back-off step, as the loop does after its own lost CAS, and
-    /// re-read the position (`index`, the `head` or `tail` the attempt used).
-    #[inline(always)]
-    fn resume(
-        self,
-        index: &AtomicUsize,
-        backoff: &Backoff,
-        claimable: usize,
-    ) -> (usize, Option<usize>) {
-        if self.stamp == claimable {
-            backoff.spin();
-            (index.load(Ordering::Relaxed), None)
-        } else {
-            (self.pos, Some(self.stamp))
-        }
-    }
-}
-
 // SAFETY: values move between threads through the queue, so `T: Send` is needed and enough;
 // the queue never hands out a `&T`, so `T: Sync` is not needed.
 unsafe impl<T: Send> Send for ArrayQueue<T> {}
@@ -274,16 +243,13 @@ impl<T> ArrayQueue<T> {
     #[inline]
     pub fn push(&self, value: T) -> Result<(), T> {
         // One straight-line attempt; contention, a full queue or a slow neighbour go to the
-        // loop in `push_slow`, which carries on from what this attempt saw.
+        // loop in `push_slow`.
         let tail = self.tail.load(Ordering::Relaxed);
         let slot = self.laps.slot(&self.buffer, tail);
-        // Computed before the Acquire load below, after which the compiler would load `laps`
-        // again.
         let next = self.laps.advance(tail);
         // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's read
         // of the previous value happens before our write.
-        let stamp = slot.stamp.load(Ordering::Acquire);
-        if stamp == tail
+        if slot.stamp.load(Ordering::Acquire) == tail
             // SeqCst: as in `push_slow`.
             && self
                 .tail
@@ -295,7 +261,7 @@ impl<T> ArrayQueue<T> {
             unsafe { Self::fill(slot, tail, value) };
             return Ok(());
         }
-        self.push_slow(value, Seen { pos: tail, stamp })
+        self.push_slow(value)
     }
 
     /// Writes `value` into `slot`, claimed for position `pos`, and publishes it.
@@ -313,22 +279,18 @@ impl<T> ArrayQueue<T> {
         slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
     }
 
-    /// The loop of `push`, carrying on from what the inline attempt saw.
     #[cold]
-    fn push_slow(&self, value: T, seen: Seen) -> Result<(), T> {
+    fn push_slow(&self, value: T) -> Result<(), T> {
         if self.laps.cap == 1 {
             return single::push(&self.buffer[0], value);
         }
         let backoff = Backoff::new();
-        // The stamp said "empty for `tail`" exactly when the attempt lost its CAS.
-        let (mut tail, mut seen) = seen.resume(&self.tail, &backoff, seen.pos);
+        let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             let slot = self.laps.slot(&self.buffer, tail);
             // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's
             // read of the previous value happens before our write.
-            let stamp = seen
-                .take()
-                .unwrap_or_else(|| slot.stamp.load(Ordering::Acquire));
+            let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == tail {
                 let next = self.laps.advance(tail);
                 // SeqCst: with the fence in `pop`'s empty check, a consumer that sees the slot
@@ -463,11 +425,9 @@ impl<T> ArrayQueue<T> {
         // One straight-line attempt, as in `push`.
         let head = self.head.load(Ordering::Relaxed);
         let slot = self.laps.slot(&self.buffer, head);
-        // Before the Acquire load, as in `push`.
         let next = self.laps.advance(head);
         // Acquire: pairs with the Release stamp store in `push`, making the value visible.
-        let stamp = slot.stamp.load(Ordering::Acquire);
-        if stamp == head.wrapping_add(1)
+        if slot.stamp.load(Ordering::Acquire) == head.wrapping_add(1)
             // SeqCst: as in `pop_slow`.
             && self
                 .head
@@ -478,7 +438,7 @@ impl<T> ArrayQueue<T> {
             // value pushed at `head`.
             return Some(unsafe { self.empty(slot, head) });
         }
-        self.pop_slow(Seen { pos: head, stamp })
+        self.pop_slow()
     }
 
     /// Takes the value out of `slot`, claimed for position `pos`, and frees the slot for the
@@ -498,21 +458,17 @@ impl<T> ArrayQueue<T> {
         value
     }
 
-    /// The loop of `pop`, carrying on from what the inline attempt saw.
     #[cold]
-    fn pop_slow(&self, seen: Seen) -> Option<T> {
+    fn pop_slow(&self) -> Option<T> {
         if self.laps.cap == 1 {
             return single::pop(&self.buffer[0]);
         }
         let backoff = Backoff::new();
-        // The stamp said "full for `head`" exactly when the attempt lost its CAS.
-        let (mut head, mut seen) = seen.resume(&self.head, &backoff, seen.pos.wrapping_add(1));
+        let mut head = self.head.load(Ordering::Relaxed);
         loop {
             let slot = self.laps.slot(&self.buffer, head);
             // Acquire: pairs with the Release stamp store in `push`, making the value visible.
-            let stamp = seen
-                .take()
-                .unwrap_or_else(|| slot.stamp.load(Ordering::Acquire));
+            let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == head.wrapping_add(1) {
                 let next = self.laps.advance(head);
                 // SeqCst: pairs with the fence in `push`'s full check.
