@@ -622,3 +622,10 @@ fn cap1_store_buffering() {
         });
     }
 }
+
+#[test]
+fn len_bounded_under_contention() {
+    for cap in [1, 2, 3, 8] {
+        common::len_stays_bounded(&ArrayQueue::new(cap), scaled(5_000));
+    }
+}

@@ -340,3 +340,8 @@ fn large_values_small_stack() {
 fn store_buffering() {
     common::store_buffering("LinkedQueue", LinkedQueue::new);
 }
+
+#[test]
+fn len_bounded_under_contention() {
+    common::len_stays_bounded(&LinkedQueue::new(), scaled(5_000));
+}

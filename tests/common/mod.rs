@@ -387,3 +387,54 @@ pub fn store_buffering<Q: wharf::Queue<Payload> + Sync>(what: &str, make: impl F
         "{what}: in {failures} of {rounds} rounds both pops found their queue empty"
     );
 }
+
+/// While two producers push and two consumers pop, an observer calls `len()` over and over:
+/// it must never exceed the capacity, nor the values pushed minus the values popped (counting
+/// every push that may have taken effect by the end of the call, and only pops that finished
+/// before it started), which a torn snapshot or a wrapped subtraction breaks.
+pub fn len_stays_bounded<Q: wharf::Queue<u64> + Sync>(q: &Q, per_producer: usize) {
+    let pushes_started = AtomicUsize::new(0);
+    let pops_done = AtomicUsize::new(0);
+    let producers_done = AtomicUsize::new(0);
+    let total = 2 * per_producer;
+    std::thread::scope(|s| {
+        for p in 0..2 {
+            let (pushes_started, producers_done) = (&pushes_started, &producers_done);
+            s.spawn(move || {
+                for seq in 0..per_producer {
+                    pushes_started.fetch_add(1, Ordering::SeqCst);
+                    push_until_ok(q, encode(p, seq));
+                }
+                producers_done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        for _ in 0..2 {
+            s.spawn(|| {
+                while pops_done.load(Ordering::SeqCst) < total {
+                    if q.try_pop().is_some() {
+                        pops_done.fetch_add(1, Ordering::SeqCst);
+                    } else {
+                        std::thread::yield_now();
+                    }
+                }
+            });
+        }
+        s.spawn(|| {
+            while pops_done.load(Ordering::SeqCst) < total {
+                let popped = pops_done.load(Ordering::SeqCst);
+                let len = q.len();
+                let pushed = pushes_started.load(Ordering::SeqCst);
+                if let Some(cap) = q.capacity() {
+                    assert!(len <= cap, "len() {len} above the capacity {cap}");
+                }
+                assert!(
+                    len <= pushed - popped,
+                    "len() {len}, but at most {pushed} pushed and at least {popped} popped"
+                );
+                // More threads than cores: let the others run.
+                std::thread::yield_now();
+            }
+        });
+    });
+    assert_eq!(q.len(), 0);
+}
