@@ -4,8 +4,6 @@
 //! Each test binary uses a different subset of these, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
-use std::any::Any;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -152,20 +150,13 @@ pub fn check_received(producers: usize, per_producer: usize, received: &[Vec<u64
     assert!(missing.is_empty(), "never received (first 10): {missing:?}");
 }
 
-/// Runs `f` and returns the message it panicked with; fails the test if it did not panic.
-pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
-    let payload: Box<dyn Any + Send> = match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(_) => panic!("expected a panic, but the call returned"),
-        Err(payload) => payload,
-    };
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    }
-}
+/// The blocking-layer tests' helpers, for the one they share with these.
+#[path = "../support/mod.rs"]
+mod support;
+
+// Not every test binary that includes this module uses it.
+#[allow(unused_imports)]
+pub use support::panic_message;
 
 /// Pushes `value` through the [`Queue`](wharf::Queue) trait, yielding while the queue is full.
 pub fn push_until_ok<Q: wharf::Queue<T>, T>(q: &Q, mut value: T) {
