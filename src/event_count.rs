@@ -22,10 +22,19 @@
 //! A committed waiter first spins on the epoch for [`SPIN_ROUNDS`] rounds and yields for
 //! [`YIELD_ROUNDS`] more, so a wake-up that arrives within microseconds costs the notifier no
 //! system call; then it sleeps on a condition variable.
+//!
+//! The async ends of the channels and the broadcast ring wait on the same event counts: a
+//! task registers its waker in a list, counted in the same waiter half of the state word, so
+//! one notify serves threads and tasks alike (see `tasks.rs`).
 
 use std::time::{Duration, Instant};
 
 use crate::loom::{fence, spin_loop, yield_now, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
+
+mod tasks;
+
+use tasks::TaskList;
+pub(crate) use tasks::TaskSlot;
 
 /// Spin rounds (each a `spin_loop` hint and one load) a committed waiter makes before it
 /// starts yielding.
@@ -113,6 +122,10 @@ pub struct EventCount {
     lock: Mutex<()>,
     /// Where committed waiters sleep after spinning.
     cond: Condvar,
+    /// How many async tasks wait in `tasks` (each also counts in `state`'s waiter half).
+    task_count: AtomicUsize,
+    /// The wakers of waiting async tasks (see `tasks.rs`).
+    tasks: Mutex<TaskList>,
 }
 
 impl EventCount {
@@ -130,6 +143,8 @@ impl EventCount {
             sleepers: AtomicUsize::new(0),
             lock: Mutex::new(()),
             cond: Condvar::new(),
+            task_count: AtomicUsize::new(0),
+            tasks: Mutex::new(TaskList::default()),
         };
         // Loom only: loom does not count an atomic's initial value as a `SeqCst` store, so a
         // `SeqCst` load could read it past a newer `SeqCst` registration (which C++ forbids:
@@ -173,7 +188,8 @@ impl EventCount {
         }
     }
 
-    /// Wakes one committed waiter (and releases every waiter still spinning).
+    /// Wakes one committed waiter (and releases every waiter still spinning), and the oldest
+    /// waiting task of wharf's async futures.
     ///
     /// Costs a `SeqCst` fence and one load when nobody waits.
     ///
@@ -275,6 +291,7 @@ impl EventCount {
                 self.cond.notify_one();
             }
         }
+        self.wake_tasks(all);
     }
 
     /// Whether the epoch has moved past `key`.

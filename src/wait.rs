@@ -1,8 +1,10 @@
 //! How blocked operations of the blocking layers (channels, broadcast) wait: one loop,
 //! shared by every layer, over an [`EventCount`].
 
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use crate::event_count::TaskSlot;
 use crate::loom::{spin_loop, yield_now};
 use crate::{EventCount, SPIN_ROUNDS, YIELD_ROUNDS};
 
@@ -100,5 +102,35 @@ impl WaitStrategy {
                 }
             }
         }
+    }
+
+    /// The async counterpart of [`wait_for`](Self::wait_for): one poll of a future whose
+    /// task waits on `ec` through `slot` (see the protocol in `event_count/tasks.rs`).
+    ///
+    /// A task never spins or blocks its executor's thread: under `SpinPark` it registers its
+    /// waker at the first miss. Under `Spin` and `SpinYield` nobody notifies (the other side
+    /// skips its wake-up check), so the task asks to be polled again at once: it busy-polls
+    /// through its executor, which is what those strategies ask for.
+    pub(crate) fn poll_for<R>(
+        self,
+        ec: &EventCount,
+        slot: &mut TaskSlot,
+        cx: &mut Context<'_>,
+        mut attempt: impl FnMut() -> Option<R>,
+    ) -> Poll<R> {
+        if let Some(answer) = attempt() {
+            ec.finish_task(slot);
+            return Poll::Ready(answer);
+        }
+        if !self.parks() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        ec.register_task(slot, cx.waker());
+        if let Some(answer) = attempt() {
+            ec.finish_task(slot);
+            return Poll::Ready(answer);
+        }
+        Poll::Pending
     }
 }

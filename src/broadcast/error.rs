@@ -25,6 +25,26 @@ pub enum RecvError {
     Closed,
 }
 
+/// A [`SubscriberStream`](super::SubscriberStream) item: under the lossy policy, this many
+/// messages were overwritten before the subscriber read them (as [`RecvError::Lagged`]).
+///
+/// # Examples
+///
+/// ```
+/// let lag = wharf::broadcast::Lagged(3);
+/// assert_eq!(lag.to_string(), "subscriber lagged behind by 3 messages");
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct Lagged(pub u64);
+
+impl fmt::Display for Lagged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "subscriber lagged behind by {} messages", self.0)
+    }
+}
+
+impl Error for Lagged {}
+
 /// `try_recv` found nothing it could return.
 ///
 /// # Examples

@@ -126,11 +126,15 @@
 //! ```
 
 mod error;
+mod futures;
 mod publisher;
 mod ring;
 mod subscriber;
 
-pub use error::{PublishTimeoutError, RecvError, RecvTimeoutError, TryPublishError, TryRecvError};
+pub use error::{
+    Lagged, PublishTimeoutError, RecvError, RecvTimeoutError, TryPublishError, TryRecvError,
+};
+pub use futures::{PublishFut, SinglePublishFut, SubscriberRecvFut, SubscriberStream};
 pub use publisher::{Publisher, SinglePublisher};
 pub use subscriber::Subscriber;
 

@@ -2,10 +2,12 @@
 //! [`SinglePublisher`] (one thread, no read-modify-write to claim a sequence).
 
 use std::fmt;
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::ring::Ring;
 use super::{PublishTimeoutError, Subscriber, TryPublishError};
+use crate::event_count::TaskSlot;
 use crate::loom::{Arc, Ordering};
 
 /// A publishing handle that may be cloned and used from several threads at once: each
@@ -137,6 +139,31 @@ impl<T> Publisher<T> {
         }
     }
 
+    /// One poll of an async publish of the value in `held` (taken once published).
+    pub(super) fn poll_publish(
+        &self,
+        held: &mut Option<T>,
+        slot: &mut TaskSlot,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let ring = &self.ring;
+        ring.strategy.poll_for(&ring.freed, slot, cx, || {
+            // Claim and finish within the one attempt: a claimed sequence never waits across
+            // an await (a dropped future would leave a hole every subscriber waits at).
+            let seq = ring.try_claim_multi()?;
+            let value = held
+                .take()
+                .expect("an async publish keeps its value until it claims");
+            ring.finish(seq, value);
+            Some(())
+        })
+    }
+
+    /// The event count an async publish waits on.
+    pub(super) fn freed(&self) -> &crate::EventCount {
+        &self.ring.freed
+    }
+
     /// A new subscriber, which starts with the next message published.
     ///
     /// # Panics
@@ -244,6 +271,32 @@ impl<T> SinglePublisher<T> {
         }
         self.ring.claim_single(seq);
         self.ring.finish(seq, value);
+    }
+
+    /// One poll of an async publish of the value in `held` (taken once published).
+    pub(super) fn poll_publish(
+        &mut self,
+        held: &mut Option<T>,
+        slot: &mut TaskSlot,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let ring = &self.ring;
+        let seq = ring.next_single();
+        // The sequence is only claimed once there is room, within the poll that finds it.
+        ready!(ring
+            .strategy
+            .poll_for(&ring.freed, slot, cx, || ring.room(seq).then_some(())));
+        ring.claim_single(seq);
+        let value = held
+            .take()
+            .expect("an async publish keeps its value until it claims");
+        ring.finish(seq, value);
+        Poll::Ready(())
+    }
+
+    /// The event count an async publish waits on.
+    pub(super) fn freed(&self) -> &crate::EventCount {
+        &self.ring.freed
     }
 
     /// Publishes `value` if there is room now.

@@ -1,10 +1,12 @@
 //! The subscribing handle.
 
 use std::fmt;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::ring::{Miss, Ring};
 use super::{RecvError, RecvTimeoutError, TryRecvError};
+use crate::event_count::TaskSlot;
 use crate::loom::Arc;
 
 /// A subscriber: receives every message published after it joined, in order (under the
@@ -133,6 +135,34 @@ impl<T> Subscriber<T> {
         ring.strategy
             .wait_for(&ring.published, deadline, attempt)
             .unwrap_or(Err(RecvTimeoutError::Timeout))
+    }
+
+    /// One poll of an async receive through `f`: the message, a lag or the close, or
+    /// `Pending` with the task registered on `published` through `slot`. The cursor moves
+    /// only when a message is taken, within this call, so a dropped future loses nothing.
+    pub(super) fn poll_recv_with<R>(
+        &mut self,
+        slot: &mut TaskSlot,
+        cx: &mut Context<'_>,
+        f: impl FnOnce(&T) -> R,
+    ) -> Poll<Result<R, RecvError>> {
+        let Self { ring, cursor } = self;
+        let mut f = Some(f);
+        let attempt = || match Self::poll(ring, cursor, f.take()?) {
+            Ok(out) => Some(Ok(out)),
+            Err((TryRecvError::Empty, back)) => {
+                f = back;
+                None
+            }
+            Err((TryRecvError::Lagged(n), _)) => Some(Err(RecvError::Lagged(n))),
+            Err((TryRecvError::Closed, _)) => Some(Err(RecvError::Closed)),
+        };
+        ring.strategy.poll_for(&ring.published, slot, cx, attempt)
+    }
+
+    /// The event count an async receive of this subscriber waits on.
+    pub(super) fn published(&self) -> &crate::EventCount {
+        &self.ring.published
     }
 
     /// Calls `f` on the next message without cloning it, waiting for one to be published.

@@ -43,6 +43,7 @@
 //! ```
 
 mod error;
+mod futures;
 mod receiver;
 mod sender;
 
@@ -51,6 +52,7 @@ use std::time::Instant;
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+pub use futures::{RecvFut, RecvStream, SendFut, SendSink};
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
 pub use sender::Sender;
 

@@ -20,7 +20,7 @@ use crate::Queue;
 /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2]);
 /// ```
 pub struct Receiver<T, Q: Queue<T> = Flavor<T>> {
-    chan: Arc<Chan<T, Q>>,
+    pub(super) chan: Arc<Chan<T, Q>>,
 }
 
 impl<T, Q: Queue<T>> Receiver<T, Q> {

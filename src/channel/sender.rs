@@ -24,7 +24,7 @@ use crate::Queue;
 /// assert_eq!(got, [1, 2]);
 /// ```
 pub struct Sender<T, Q: Queue<T> = Flavor<T>> {
-    chan: Arc<Chan<T, Q>>,
+    pub(super) chan: Arc<Chan<T, Q>>,
 }
 
 impl<T, Q: Queue<T>> Sender<T, Q> {
