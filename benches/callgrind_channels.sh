@@ -34,7 +34,7 @@ instructions() {
 declare -A per_pair
 printf '%-20s %14s %14s %12s\n' channel "Ir(N=$n1)" "Ir(N=$n2)" "instr/pair"
 for key in empty wharf-send-recv wharf-try wharf-unb-send-recv wharf-unb-try \
-    crossbeam kanal flume std mutex; do
+    wharf-async wharf-unb-async crossbeam kanal flume std mutex; do
     a=$(instructions "$key" "$n1")
     b=$(instructions "$key" "$n2")
     per_pair[$key]=$(awk -v a="$a" -v b="$b" -v n1="$n1" -v n2="$n2" \
@@ -49,6 +49,8 @@ d=$(minus "${per_pair[wharf-send-recv]}" "${per_pair[wharf-try]}")
 verdict=$(awk -v d="$d" 'BEGIN { print (d <= 10) ? "met" : "MISSED" }')
 echo "  wharf bounded send+recv ${per_pair[wharf-send-recv]} vs try_send+try_recv ${per_pair[wharf-try]}: $d (target <= +10: $verdict)"
 echo "  wharf unbounded send+recv ${per_pair[wharf-unb-send-recv]} vs try_send+try_recv ${per_pair[wharf-unb-try]}: $(minus "${per_pair[wharf-unb-send-recv]}" "${per_pair[wharf-unb-try]}")"
+echo "  wharf bounded send_async+recv_async ${per_pair[wharf-async]} vs try_send+try_recv ${per_pair[wharf-try]}: $(minus "${per_pair[wharf-async]}" "${per_pair[wharf-try]}")"
+echo "  wharf unbounded send_async+recv_async ${per_pair[wharf-unb-async]} vs try_send+try_recv ${per_pair[wharf-unb-try]}: $(minus "${per_pair[wharf-unb-async]}" "${per_pair[wharf-unb-try]}")"
 for key in crossbeam kanal flume std mutex; do
     echo "  wharf bounded send+recv ${per_pair[wharf-send-recv]} vs $key send+recv ${per_pair[$key]}"
 done

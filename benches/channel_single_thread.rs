@@ -11,6 +11,9 @@
 //! - `wharf-try`: wharf `bounded` `try_send` + `try_recv` (the target: `send`+`recv` within
 //!   10 instructions of this);
 //! - `wharf-unb-send-recv`, `wharf-unb-try`: the same over `unbounded`;
+//! - `wharf-async`, `wharf-unb-async`: `send_async` + `recv_async` over each, every future
+//!   polled once (the async fast path: the target is `try_send`+`try_recv` plus a few
+//!   instructions, and no atomic read-modify-write more);
 //! - `crossbeam`, `kanal`, `flume`, `std`, `mutex`: the peers' blocking `send` + `recv`
 //!   through their `BenchChannel` adapters, for scale.
 //!
@@ -70,6 +73,34 @@ fn wharf_try(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
     tally
 }
 
+/// wharf's `send_async` + `recv_async`, each future polled once with a no-op waker (it is
+/// ready at once: the channel is never full or empty when it matters).
+#[inline(never)]
+fn wharf_async(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(Noop));
+    let mut cx = Context::from_waker(&waker);
+    let mut tally = Tally::default();
+    for i in 0..pairs {
+        match pin!(tx.send_async(black_box(i))).poll(&mut cx) {
+            Poll::Ready(Ok(())) => {}
+            _ => panic!("wharf: send_async into an empty channel was not ready"),
+        }
+        match pin!(rx.recv_async()).poll(&mut cx) {
+            Poll::Ready(Ok(value)) => tally.add(value),
+            _ => panic!("wharf: recv_async after a send was not ready"),
+        }
+    }
+    tally
+}
+
 /// A peer's blocking `send` + `recv` through its adapter.
 #[inline(never)]
 fn adapter_send_recv<C: BenchChannel>(tx: &C::Tx, rx: &C::Rx, pairs: u64) -> Tally {
@@ -115,6 +146,14 @@ fn main() {
             let (tx, rx) = unbounded();
             wharf_try(&tx, &rx, pairs)
         }
+        "wharf-async" => {
+            let (tx, rx) = bounded();
+            wharf_async(&tx, &rx, pairs)
+        }
+        "wharf-unb-async" => {
+            let (tx, rx) = unbounded();
+            wharf_async(&tx, &rx, pairs)
+        }
         "crossbeam" => peer::<CrossbeamBounded>(pairs),
         "kanal" => peer::<KanalBounded>(pairs),
         "flume" => peer::<FlumeBounded>(pairs),
@@ -140,7 +179,7 @@ fn main() {
 fn usage() {
     eprintln!(
         "usage: channel_single_thread <empty|wharf-send-recv|wharf-try|wharf-unb-send-recv|\
-         wharf-unb-try|crossbeam|kanal|flume|std|mutex> <pairs>  (run by \
+         wharf-unb-try|wharf-async|wharf-unb-async|crossbeam|kanal|flume|std|mutex> <pairs>  (run by \
          benches/callgrind_channels.sh)"
     );
 }

@@ -4,3 +4,4 @@ set -euo pipefail
 cargo test
 cargo run --quiet --example message_queue >/dev/null
 cargo run --quiet --example message_queue_nonblocking >/dev/null
+cargo run --quiet --example message_queue_async >/dev/null
