@@ -60,7 +60,7 @@ pub const WAKE_GAP: Duration = Duration::from_millis(1);
 const WAKE_MESSAGES: u64 = 120;
 
 /// Bits of a message value that carry the sequence number; the producer index sits above.
-const SEQ_BITS: u32 = 40;
+pub(super) const SEQ_BITS: u32 = 40;
 
 /// The channel workloads, in the order the suite runs and prints them. `kind` only picks
 /// the unit and the scaling here; what runs is chosen by key in [`run_channel`].
@@ -582,7 +582,7 @@ fn wake_messages(scale: &Scale) -> u64 {
 
 /// Held by every worker thread: a failed check aborts the process at once instead of
 /// leaving peers blocked on a channel nobody serves.
-struct AbortOnPanic;
+pub(super) struct AbortOnPanic;
 
 impl Drop for AbortOnPanic {
     fn drop(&mut self) {
@@ -594,7 +594,7 @@ impl Drop for AbortOnPanic {
 }
 
 /// Panics loudly unless `got == expected`.
-fn verify(what: &str, got: Tally, expected: Tally) {
+pub(super) fn verify(what: &str, got: Tally, expected: Tally) {
     if got != expected {
         eprintln!("\n*** VERIFICATION FAILED: {what}: got {got:?}, expected {expected:?} ***");
         panic!("verification failed: {what}");
@@ -603,18 +603,18 @@ fn verify(what: &str, got: Tally, expected: Tally) {
 
 /// The value producer `p` sends as its `seq`-th message (never [`END`]).
 #[inline]
-fn message(p: usize, seq: u64) -> u64 {
+pub(super) fn message(p: usize, seq: u64) -> u64 {
     ((p as u64) << SEQ_BITS) | seq
 }
 
 /// A histogram of nanoseconds, 1 ns to 100 ms, 3 significant digits.
-fn histogram() -> Histogram<u64> {
+pub(super) fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 100_000_000, 3).expect("histogram bounds")
 }
 
 /// Records one interval, clamping outliers into range.
 #[inline]
-fn record(histogram: &mut Histogram<u64>, ns: u64) {
+pub(super) fn record(histogram: &mut Histogram<u64>, ns: u64) {
     histogram
         .record(ns.clamp(1, 100_000_000))
         .expect("value in bounds");

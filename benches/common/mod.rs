@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod adapters;
+pub mod async_channels;
 pub mod broadcast;
 pub mod channels;
 pub mod stats;

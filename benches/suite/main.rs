@@ -40,7 +40,7 @@ mod common;
 mod report;
 
 use common::workloads::{self, atomic_ping_pong, Contender, Scale, Workload, WORKLOADS};
-use common::{broadcast, channels, usage};
+use common::{async_channels, broadcast, channels, usage};
 use report::{Comparison, Results, Run};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -217,12 +217,16 @@ fn applies(contender: &Contender, workload: &Workload) -> bool {
     if channels::is_channel(workload.key) || channels::is_channel(contender.key) {
         return channels::applies(contender, workload);
     }
+    if async_channels::is_async(workload.key) || async_channels::is_async(contender.key) {
+        return async_channels::applies(contender, workload);
+    }
     contender.applies(workload)
 }
 
 fn all_contenders() -> Vec<Contender> {
     let mut all = workloads::contenders();
     all.extend(channels::contenders());
+    all.extend(async_channels::contenders());
     all.extend(broadcast::contenders());
     all
 }
@@ -231,6 +235,7 @@ fn all_workloads() -> Vec<Workload> {
     WORKLOADS
         .iter()
         .chain(channels::WORKLOADS)
+        .chain(async_channels::WORKLOADS)
         .chain(broadcast::WORKLOADS)
         .copied()
         .collect()

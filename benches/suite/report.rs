@@ -549,6 +549,11 @@ pub fn comparisons() -> Vec<Comparison> {
         "chan-1p1c" | "chan-2p2c" | "chan-4p4c" | "chan-4p1c" | "chan-8p8c" => Some(1.25),
         _ => None,
     };
+    let async_targets: fn(&str) -> Option<f64> = |w| match w {
+        "async-1p1c" | "async-2p2c" | "async-4p4c" | "async-4p1c" | "async-thread2task"
+        | "async-task2thread" => Some(1.25),
+        _ => None,
+    };
     vec![
         Comparison::new(
             "A/A: wharf ArrayQueue against itself",
@@ -651,6 +656,39 @@ pub fn comparisons() -> Vec<Comparison> {
             &["disruptor", "bus", "tokio-bcast", "crossbeam-fanout"],
         )
         .only(&["blatency"]),
+        Comparison::new(
+            "async bounded ÷ best of tokio mpsc, async-channel, flume, kanal",
+            "async-wharf",
+            &["async-tokio", "async-achan", "async-flume", "async-kanal"],
+        )
+        .only(&[
+            "async-1p1c",
+            "async-2p2c",
+            "async-4p4c",
+            "async-4p1c",
+            "async-thread2task",
+            "async-task2thread",
+        ])
+        .target(async_targets),
+        Comparison::new(
+            "async unbounded ÷ best of tokio mpsc, async-channel, flume, kanal",
+            "async-wharf-unb",
+            &[
+                "async-tokio-unb",
+                "async-achan-unb",
+                "async-flume-unb",
+                "async-kanal-unb",
+            ],
+        )
+        .target(async_targets),
+        Comparison::new(
+            "async ping-pong ÷ best of tokio mpsc, async-channel, flume, kanal (cost)",
+            "async-wharf",
+            &["async-tokio", "async-achan", "async-flume", "async-kanal"],
+        )
+        .only(&["async-pingpong"])
+        .cost()
+        .target(|_| Some(1.0)),
         Comparison::new(
             "channel wake-up latency ÷ best of crossbeam-channel, flume, kanal",
             "chan-wharf",
