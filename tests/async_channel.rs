@@ -342,6 +342,26 @@ fn dropped_recv_future_takes_nothing() {
     assert_eq!(rx.try_recv(), Ok(1));
 }
 
+/// The probe that found kanal 0.1.1's receive futures destroying values (ferrotunnel#170):
+/// park a receive future with one poll, complete a send from the other side (which wakes
+/// it), then drop the future without polling it again, as a `timeout` does on expiry. The
+/// value must still be in the channel, for every flavor and many rounds.
+#[test]
+fn value_sent_to_a_parked_future_survives_its_drop() {
+    for (name, make) in flavors() {
+        let (tx, rx) = make();
+        let (flag, waker) = flag();
+        for i in 0..200u64 {
+            let mut fut = rx.recv_async();
+            assert!(poll_once(&mut fut, &waker).is_pending());
+            tx.send(i).unwrap();
+            drop(fut);
+            assert_eq!(rx.try_recv(), Ok(i), "{name}: the dropped future took value {i}");
+        }
+        assert_eq!(wakes(&flag), 200, "{name}: every send woke the parked future");
+    }
+}
+
 /// Two receive futures wait; a send wakes the oldest only; when that one is dropped
 /// without polling, its wake-up passes to the other, which gets the value.
 #[test]
