@@ -44,6 +44,7 @@ use crossbeam_utils::CachePadded;
 use crate::loom::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
 
+mod batch;
 mod single;
 
 /// One cell of the ring.
@@ -660,6 +661,12 @@ impl<T> Queue<T> for ArrayQueue<T> {
     }
     fn is_full(&self) -> bool {
         ArrayQueue::is_full(self)
+    }
+    fn try_push_batch(&self, values: &mut Vec<T>) -> usize {
+        self.push_batch(values)
+    }
+    fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
+        self.pop_batch(out, limit)
     }
     /// Rings of two or more slots: a push claims its position with the `SeqCst`
     /// compare-and-swap of `tail`, and a pop answers "empty" only from a load of `tail` after

@@ -56,6 +56,63 @@ pub trait Queue<T> {
     /// The most values the queue can hold, or `None` if it is unbounded.
     fn capacity(&self) -> Option<usize>;
 
+    /// Pushes values from the front of `values`, in order, while there is room, removing
+    /// them from `values`; returns how many went in. Never waits.
+    ///
+    /// The default pushes one at a time; [`ArrayQueue`](crate::ArrayQueue) claims the whole
+    /// run with one compare-and-swap.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wharf::{ArrayQueue, Queue};
+    /// let q = ArrayQueue::new(2);
+    /// let mut values = vec!['a', 'b', 'c'];
+    /// assert_eq!(Queue::try_push_batch(&q, &mut values), 2);
+    /// assert_eq!(values, ['c']);
+    /// ```
+    fn try_push_batch(&self, values: &mut Vec<T>) -> usize {
+        let mut rest = core::mem::take(values).into_iter();
+        let mut pushed = 0;
+        for value in rest.by_ref() {
+            if let Err(value) = self.try_push(value) {
+                values.push(value);
+                break;
+            }
+            pushed += 1;
+        }
+        values.extend(rest);
+        pushed
+    }
+
+    /// Pops up to `limit` of the oldest values, in order, appending them to `out`; returns
+    /// how many. Never waits.
+    ///
+    /// The default pops one at a time; [`ArrayQueue`](crate::ArrayQueue) claims the whole
+    /// run with one compare-and-swap.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wharf::{LinkedQueue, Queue};
+    /// let q = LinkedQueue::new();
+    /// (0..4).for_each(|i| q.push(i));
+    /// let mut out = Vec::new();
+    /// assert_eq!(Queue::try_pop_batch(&q, &mut out, 3), 3);
+    /// assert_eq!(out, [0, 1, 2]);
+    /// ```
+    fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
+        let mut popped = 0;
+        while popped < limit {
+            match self.try_pop() {
+                Some(value) => out.push(value),
+                None => break,
+            }
+            popped += 1;
+        }
+        popped
+    }
+
     /// Whether a push would fail now (as racy as [`len`](Queue::len)); always `false` for an
     /// unbounded queue.
     fn is_full(&self) -> bool {

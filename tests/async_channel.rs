@@ -356,9 +356,17 @@ fn value_sent_to_a_parked_future_survives_its_drop() {
             assert!(poll_once(&mut fut, &waker).is_pending());
             tx.send(i).unwrap();
             drop(fut);
-            assert_eq!(rx.try_recv(), Ok(i), "{name}: the dropped future took value {i}");
+            assert_eq!(
+                rx.try_recv(),
+                Ok(i),
+                "{name}: the dropped future took value {i}"
+            );
         }
-        assert_eq!(wakes(&flag), 200, "{name}: every send woke the parked future");
+        assert_eq!(
+            wakes(&flag),
+            200,
+            "{name}: every send woke the parked future"
+        );
     }
 }
 

@@ -401,3 +401,61 @@ fn cap1_len_while_busy() {
         assert_eq!((q.len(), q.is_full(), q.is_empty()), (0, false, true));
     });
 }
+
+/// A batch pop races single pushes (one producer, capacity 3, the ring wrapping): the batch
+/// takes only slots whose values are published, in order, and never one twice.
+#[test]
+fn batch_pop_races_single_pushes() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(3));
+        q.push(100).unwrap();
+        assert_eq!(q.pop(), Some(100));
+        let producer = {
+            let q = q.clone();
+            thread::spawn(move || {
+                for v in 0..3 {
+                    q.push(v).unwrap();
+                }
+            })
+        };
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            if q.pop_batch(&mut got, 3) == 0 {
+                thread::yield_now();
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(got, [0, 1, 2]);
+        assert_eq!(q.pop(), None);
+    });
+}
+
+/// A batch push races a single consumer at capacity 2: the run goes in only where slots are
+/// free, the consumer sees the values in order, and what did not fit stays with the caller.
+#[test]
+fn batch_push_races_single_pops() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(2));
+        q.push(7).unwrap();
+        let consumer = {
+            let q = q.clone();
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                while got.len() < 3 {
+                    match q.pop() {
+                        Some(v) => got.push(v),
+                        None => thread::yield_now(),
+                    }
+                }
+                got
+            })
+        };
+        let mut values = vec![1, 2];
+        while !values.is_empty() {
+            if q.push_batch(&mut values) == 0 {
+                thread::yield_now();
+            }
+        }
+        assert_eq!(consumer.join().unwrap(), [7, 1, 2]);
+    });
+}

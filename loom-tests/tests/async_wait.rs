@@ -98,7 +98,10 @@ fn dropped_waiter_passes_notification_on() {
         });
         drop(a);
         let tx = sender.join().unwrap();
-        assert!(woken(&flag_b), "the dropped future kept the only notification");
+        assert!(
+            woken(&flag_b),
+            "the dropped future kept the only notification"
+        );
         assert_eq!(poll_once(&mut b, &waker_b), Poll::Ready(Ok(5)));
         drop(tx);
     });

@@ -42,6 +42,7 @@
 //! producer.join().unwrap();
 //! ```
 
+mod batch;
 mod error;
 mod futures;
 mod receiver;
@@ -102,6 +103,18 @@ impl<T> Queue<T> for Flavor<T> {
         match self {
             Self::Bounded(q) => Queue::capacity(q),
             Self::Unbounded(q) => Queue::capacity(q),
+        }
+    }
+    fn try_push_batch(&self, values: &mut Vec<T>) -> usize {
+        match self {
+            Self::Bounded(q) => Queue::try_push_batch(q, values),
+            Self::Unbounded(q) => Queue::try_push_batch(q, values),
+        }
+    }
+    fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
+        match self {
+            Self::Bounded(q) => Queue::try_pop_batch(q, out, limit),
+            Self::Unbounded(q) => Queue::try_pop_batch(q, out, limit),
         }
     }
     fn __seqcst_handoff(&self) -> bool {
