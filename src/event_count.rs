@@ -29,7 +29,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::loom::{fence, spin_loop, yield_now, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::loom::{
+    fence, spin_loop, yield_now, AtomicU64, AtomicUsize, Condvar, DataMutex, Mutex, Ordering,
+};
 
 mod tasks;
 
@@ -125,7 +127,7 @@ pub struct EventCount {
     /// How many async tasks wait in `tasks` (each also counts in `state`'s waiter half).
     task_count: AtomicUsize,
     /// The wakers of waiting async tasks (see `tasks.rs`).
-    tasks: Mutex<TaskList>,
+    tasks: DataMutex<TaskList>,
 }
 
 impl EventCount {
@@ -144,7 +146,7 @@ impl EventCount {
             lock: Mutex::new(()),
             cond: Condvar::new(),
             task_count: AtomicUsize::new(0),
-            tasks: Mutex::new(TaskList::default()),
+            tasks: DataMutex::new(TaskList::default()),
         };
         // Loom only: loom does not count an atomic's initial value as a `SeqCst` store, so a
         // `SeqCst` load could read it past a newer `SeqCst` registration (which C++ forbids:

@@ -23,6 +23,16 @@ mod std_impl {
     pub(crate) use std::sync::{Arc, Condvar, Mutex};
     pub(crate) use std::thread::yield_now;
 
+    /// The lock of data that threads share (the event counts' task lists): std's `Mutex`,
+    /// except under `--cfg wharf_sanitize_thread` (the ThreadSanitizer run of CI), where
+    /// std, precompiled without instrumentation, would hide the lock's synchronisation from
+    /// TSan and make every access to the data look like a race. There it is a spin lock on
+    /// atomics of this crate, which TSan sees.
+    #[cfg(not(wharf_sanitize_thread))]
+    pub(crate) use std::sync::Mutex as DataMutex;
+    #[cfg(wharf_sanitize_thread)]
+    pub(crate) use super::tsan_mutex::DataMutex;
+
     /// A cell whose contents are reached through raw pointers handed to a closure.
     #[derive(Debug)]
     pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
@@ -46,6 +56,73 @@ mod std_impl {
     }
 }
 
+/// A spin lock with the part of `std::sync::Mutex`'s API the crate uses, for the
+/// ThreadSanitizer build only (see `DataMutex`). Never poisoned.
+#[cfg(all(wharf_sanitize_thread, not(loom)))]
+mod tsan_mutex {
+    use core::cell::UnsafeCell;
+    use core::ops::{Deref, DerefMut};
+    use core::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::LockResult;
+
+    #[derive(Debug, Default)]
+    pub(crate) struct DataMutex<T> {
+        locked: AtomicBool,
+        data: UnsafeCell<T>,
+    }
+
+    // SAFETY: the lock gives one thread at a time access to `data`, as std's `Mutex` does.
+    unsafe impl<T: Send> Sync for DataMutex<T> {}
+
+    impl<T> DataMutex<T> {
+        pub(crate) fn new(data: T) -> Self {
+            Self {
+                locked: AtomicBool::new(false),
+                data: UnsafeCell::new(data),
+            }
+        }
+
+        pub(crate) fn lock(&self) -> LockResult<Guard<'_, T>> {
+            // Acquire: pairs with the Release store in `Guard::drop`, so the previous
+            // holder's writes to `data` happen before ours.
+            while self
+                .locked
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                std::thread::yield_now();
+            }
+            Ok(Guard { lock: self })
+        }
+    }
+
+    pub(crate) struct Guard<'a, T> {
+        lock: &'a DataMutex<T>,
+    }
+
+    impl<T> Deref for Guard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: the guard holds the lock, so no other thread reaches `data`.
+            unsafe { &*self.lock.data.get() }
+        }
+    }
+
+    impl<T> DerefMut for Guard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            // SAFETY: as in `deref`, and `&mut self` makes this the only reference.
+            unsafe { &mut *self.lock.data.get() }
+        }
+    }
+
+    impl<T> Drop for Guard<'_, T> {
+        fn drop(&mut self) {
+            // Release: publishes our writes to `data` to the next `lock`.
+            self.lock.locked.store(false, Ordering::Release);
+        }
+    }
+}
+
 #[cfg(loom)]
 mod loom_impl {
     pub(crate) use loom::cell::UnsafeCell;
@@ -53,6 +130,7 @@ mod loom_impl {
         fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
     pub(crate) use loom::sync::{Arc, Condvar, Mutex};
+    pub(crate) use loom::sync::Mutex as DataMutex;
     pub(crate) use loom::thread::yield_now;
 
     /// A spin hint is a yield under loom, so that a spin loop is explored as a wait.
