@@ -44,7 +44,10 @@ use crossbeam_utils::CachePadded;
 use crate::loom::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
 
+mod exclusive;
 mod single;
+
+pub use exclusive::IntoIter;
 
 /// One cell of the ring.
 struct Slot<T> {
@@ -141,6 +144,15 @@ impl Laps {
         // by `advance` from index 0, except `single::SENTINEL` (capacity 1), whose index is 0
         // (asserted at compile time in `single`).
         unsafe { buffer.get_unchecked(index) }
+    }
+
+    /// The slot of `pos`, through `&mut` (the queue's `&mut self` paths).
+    #[inline(always)]
+    fn slot_mut<T>(self, buffer: &mut [Slot<T>], pos: usize) -> &mut Slot<T> {
+        let index = pos & self.mask;
+        debug_assert!(index < buffer.len());
+        // SAFETY: `index < cap == buffer.len()`, as in `slot`.
+        unsafe { buffer.get_unchecked_mut(index) }
     }
 }
 
@@ -594,41 +606,6 @@ impl<T> ArrayQueue<T> {
         let head = self.head.load(Ordering::SeqCst);
         head.wrapping_add(self.laps.one_lap) == tail
     }
-
-    /// Pops through `&mut self`: no other thread can be inside the queue.
-    fn pop_exclusive(&mut self) -> Option<T> {
-        if self.laps.cap == 1 {
-            return single::pop_exclusive(&self.buffer[0]);
-        }
-        // Relaxed: `&mut self` means no concurrent access; the loads cost nothing more.
-        let head = self.head.load(Ordering::Relaxed);
-        if head == self.tail.load(Ordering::Relaxed) {
-            return None;
-        }
-        let slot = self.laps.slot(&self.buffer, head);
-        // SAFETY: positions in `head..tail` hold initialised values (the invariants), and
-        // `&mut self` excludes every other access.
-        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
-        slot.stamp
-            .store(head.wrapping_add(self.laps.one_lap), Ordering::Relaxed);
-        self.head.store(self.laps.advance(head), Ordering::Relaxed);
-        Some(value)
-    }
-}
-
-impl<T> Drop for ArrayQueue<T> {
-    fn drop(&mut self) {
-        /// Keeps dropping the remaining values if one of their destructors panics.
-        struct Rest<'a, T>(&'a mut ArrayQueue<T>);
-        impl<T> Drop for Rest<'_, T> {
-            fn drop(&mut self) {
-                while self.0.pop_exclusive().is_some() {}
-            }
-        }
-        let rest = Rest(self);
-        while rest.0.pop_exclusive().is_some() {}
-        core::mem::forget(rest);
-    }
 }
 
 impl<T> fmt::Debug for ArrayQueue<T> {
@@ -668,44 +645,5 @@ impl<T> Queue<T> for ArrayQueue<T> {
     /// available at a plain store.
     fn __seqcst_handoff(&self) -> bool {
         self.laps.cap != 1
-    }
-}
-
-/// An iterator that pops every value of an [`ArrayQueue`] it owns, oldest first.
-///
-/// # Examples
-///
-/// ```
-/// let q = wharf::ArrayQueue::new(3);
-/// q.push(1).unwrap();
-/// q.push(2).unwrap();
-/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
-/// ```
-pub struct IntoIter<T>(ArrayQueue<T>);
-
-impl<T> Iterator for IntoIter<T> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.0.pop_exclusive()
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let len = self.0.len();
-        (len, Some(len))
-    }
-}
-
-impl<T> ExactSizeIterator for IntoIter<T> {}
-
-impl<T> fmt::Debug for IntoIter<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IntoIter").field(&self.0).finish()
-    }
-}
-
-impl<T> IntoIterator for ArrayQueue<T> {
-    type Item = T;
-    type IntoIter = IntoIter<T>;
-    fn into_iter(self) -> IntoIter<T> {
-        IntoIter(self)
     }
 }

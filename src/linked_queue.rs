@@ -43,8 +43,12 @@ use std::alloc::{self, Layout};
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::loom::{AtomicMut, AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
+
+mod exclusive;
+
+pub use exclusive::IntoIter;
 
 /// Slots per node. Small under loom so that models cross node boundaries in a few steps.
 ///
@@ -172,6 +176,19 @@ impl<T> Node<T> {
             }
             Owned::from(Box::from_raw(raw))
         }
+    }
+
+    /// A fresh node whose slot 0 holds `value` (published, and claimed through `enq`): the node
+    /// a producer links when the last one is full.
+    fn boxed_with(id: usize, value: T) -> Owned<Self> {
+        let mut fresh = Self::boxed(id);
+        let slot = &mut fresh.slots[0];
+        // SAFETY: the node is not shared yet, so we own every slot; slot 0 holds no value.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        slot.state.write_mut(WRITTEN);
+        fresh.enq.write_mut(1);
+        fresh
     }
 }
 
@@ -340,13 +357,7 @@ impl<T> LinkedQueue<T> {
                     .compare_exchange(tail, next, Ordering::Release, Ordering::Relaxed, guard);
             return Err(value);
         }
-        let fresh = Node::boxed(node.id + 1);
-        fresh.slots[0].value.with_mut(|p| {
-            // SAFETY: the node is not shared yet; we own every slot.
-            unsafe { p.write(MaybeUninit::new(value)) }
-        });
-        fresh.slots[0].state.store(WRITTEN, Ordering::Relaxed);
-        fresh.enq.store(1, Ordering::Relaxed);
+        let fresh = Node::boxed_with(node.id + 1, value);
         // Release: publishes the new node's contents to whoever loads `next` or `tail`.
         // SeqCst: the value in slot 0 becomes available with this write, and a pop that finds
         // the old node used up answers "empty" from its load of `next`; `__seqcst_handoff`
@@ -565,59 +576,6 @@ impl<T> LinkedQueue<T> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Pops through `&mut self`: no other thread is inside the queue, so unlinked nodes are
-    /// freed at once.
-    fn pop_exclusive(&mut self) -> Option<T> {
-        // SAFETY: `&mut self` excludes every other thread, so no node can be freed under us.
-        let guard = unsafe { epoch::unprotected() };
-        loop {
-            // Relaxed: `&mut self` orders everything already.
-            let head = self.head.load(Ordering::Relaxed, guard);
-            // SAFETY: `head` is never null and we have exclusive access.
-            let node = unsafe { head.deref() };
-            let index = node.deq.load(Ordering::Relaxed);
-            if index < node.enq.load(Ordering::Relaxed).min(BLOCK) {
-                node.deq.store(index + 1, Ordering::Relaxed);
-                if let Some(value) = Self::take(&node.slots[index]) {
-                    return Some(value);
-                }
-                continue;
-            }
-            let next = node.next.load(Ordering::Relaxed, guard);
-            if next.is_null() {
-                return None;
-            }
-            if self.tail.load(Ordering::Relaxed, guard) == head {
-                self.tail.store(next, Ordering::Relaxed);
-            }
-            self.head.store(next, Ordering::Relaxed);
-            // SAFETY: the node is unlinked from both ends and nobody else can hold it; every
-            // slot below `enq` was claimed, so it owns no live value.
-            drop(unsafe { head.into_owned() });
-        }
-    }
-}
-
-impl<T> Drop for LinkedQueue<T> {
-    fn drop(&mut self) {
-        /// Keeps dropping the remaining values, and frees the last node, even if a value's
-        /// destructor panics.
-        struct Rest<'a, T>(&'a mut LinkedQueue<T>);
-        impl<T> Drop for Rest<'_, T> {
-            fn drop(&mut self) {
-                while self.0.pop_exclusive().is_some() {}
-                // SAFETY: exclusive access; after draining, `head` is the only node left.
-                let guard = unsafe { epoch::unprotected() };
-                let last = self.0.head.load(Ordering::Relaxed, guard);
-                // SAFETY: the last node is owned by the queue alone and holds no live value.
-                drop(unsafe { last.into_owned() });
-            }
-        }
-        let rest = Rest(self);
-        while rest.0.pop_exclusive().is_some() {}
-        drop(rest);
-    }
 }
 
 impl<T> Default for LinkedQueue<T> {
@@ -664,38 +622,5 @@ impl<T> Queue<T> for LinkedQueue<T> {
     /// compare-and-swap) before it returns. It never reports full.
     fn __seqcst_handoff(&self) -> bool {
         true
-    }
-}
-
-/// An iterator that pops every value of a [`LinkedQueue`] it owns, oldest first.
-///
-/// # Examples
-///
-/// ```
-/// let q = wharf::LinkedQueue::new();
-/// q.push(1);
-/// q.push(2);
-/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
-/// ```
-pub struct IntoIter<T>(LinkedQueue<T>);
-
-impl<T> Iterator for IntoIter<T> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.0.pop_exclusive()
-    }
-}
-
-impl<T> fmt::Debug for IntoIter<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IntoIter").field(&self.0).finish()
-    }
-}
-
-impl<T> IntoIterator for LinkedQueue<T> {
-    type Item = T;
-    type IntoIter = IntoIter<T>;
-    fn into_iter(self) -> IntoIter<T> {
-        IntoIter(self)
     }
 }

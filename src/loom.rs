@@ -7,11 +7,56 @@
 //!
 //! `UnsafeCell` has loom's closure API (`with`, `with_mut`) on both sides, so the same call
 //! sites compile either way and loom can check every access to a slot's value.
+//!
+//! [`AtomicMut`] reads and writes an atomic through `&mut` with no atomic instruction (std's
+//! `get_mut`, loom's `with_mut`), for the queues' `&mut self` paths; under loom the access is
+//! still checked to happen after every write to the atomic.
 
 #[cfg(loom)]
 pub(crate) use loom_impl::*;
 #[cfg(not(loom))]
 pub(crate) use std_impl::*;
+
+/// Plain access to an atomic through `&mut`: no other thread can reach it, so no atomic
+/// instruction and no ordering is needed.
+pub(crate) trait AtomicMut {
+    /// The integer (or `bool`) the atomic holds.
+    type Value: Copy;
+    /// The current value.
+    fn read_mut(&mut self) -> Self::Value;
+    /// Replaces the value.
+    fn write_mut(&mut self, value: Self::Value);
+}
+
+/// Implements [`AtomicMut`] for the shim's atomics: through std's `get_mut`, or under loom
+/// through `with_mut` (which checks that every earlier write happens before the access).
+macro_rules! atomic_mut {
+    ($($atomic:ident: $value:ty),* $(,)?) => {$(
+        impl AtomicMut for $atomic {
+            type Value = $value;
+            #[cfg(not(loom))]
+            #[inline(always)]
+            fn read_mut(&mut self) -> $value {
+                *self.get_mut()
+            }
+            #[cfg(not(loom))]
+            #[inline(always)]
+            fn write_mut(&mut self, value: $value) {
+                *self.get_mut() = value;
+            }
+            #[cfg(loom)]
+            fn read_mut(&mut self) -> $value {
+                self.with_mut(|v| *v)
+            }
+            #[cfg(loom)]
+            fn write_mut(&mut self, value: $value) {
+                self.with_mut(|v| *v = value);
+            }
+        }
+    )*};
+}
+
+atomic_mut!(AtomicU8: u8, AtomicUsize: usize);
 
 #[cfg(not(loom))]
 mod std_impl {
