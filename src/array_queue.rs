@@ -38,6 +38,7 @@
 
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 
 use crossbeam_utils::CachePadded;
 
@@ -163,6 +164,14 @@ unsafe impl<T: Send> Send for ArrayQueue<T> {}
 // value is reached by one thread at a time, as the stamp protocol (see the invariants), or at
 // capacity 1 the state word of `single`, ensures.
 unsafe impl<T: Send> Sync for ArrayQueue<T> {}
+
+// Unwind safety, whatever `T` is (as crossbeam-queue's): no method runs code of the caller's
+// while an invariant is broken. Values are only moved in and out, never dropped, cloned or
+// lent out by `push` or `pop`; destructors run only when the queue is dropped (or drained by
+// its iterator), and the drop keeps going past a panicking one. So a panic never leaves the
+// queue half-updated for code after `catch_unwind` to see.
+impl<T> UnwindSafe for ArrayQueue<T> {}
+impl<T> RefUnwindSafe for ArrayQueue<T> {}
 
 impl<T> ArrayQueue<T> {
     /// Creates an empty queue that holds at most `cap` values.

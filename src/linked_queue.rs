@@ -37,6 +37,7 @@
 
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::ptr::addr_of_mut;
 use std::alloc::{self, Layout};
 
@@ -231,6 +232,12 @@ unsafe impl<T: Send> Send for LinkedQueue<T> {}
 // SAFETY: as above; each slot's value is reached by one producer and one consumer, ordered by
 // the slot's state (see the `Node` invariants).
 unsafe impl<T: Send> Sync for LinkedQueue<T> {}
+
+// Unwind safety, whatever `T` is: as for `ArrayQueue` (values are only moved in and out, and
+// the drop keeps going past a panicking destructor). A node that cannot be allocated aborts
+// the process (`handle_alloc_error`) before anything is linked.
+impl<T> UnwindSafe for LinkedQueue<T> {}
+impl<T> RefUnwindSafe for LinkedQueue<T> {}
 
 impl<T> LinkedQueue<T> {
     /// Creates an empty queue.

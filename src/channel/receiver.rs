@@ -1,6 +1,7 @@
 //! The receiving half of a channel, and its iterators.
 
 use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::{Chan, Flavor, RecvError, RecvTimeoutError, TryRecvError};
@@ -191,6 +192,12 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         self.chan.waiters()
     }
 }
+
+// Unwind safety, whatever `T` is, over any queue that is itself `RefUnwindSafe` (wharf's are):
+// the channel layer runs no code of the caller's but the queue's methods (hence the bound), so a
+// panic cannot leave its counters, flags or event counts half-updated (their lock holds `()`).
+impl<T, Q: Queue<T> + RefUnwindSafe> UnwindSafe for Receiver<T, Q> {}
+impl<T, Q: Queue<T> + RefUnwindSafe> RefUnwindSafe for Receiver<T, Q> {}
 
 impl<T, Q: Queue<T>> Clone for Receiver<T, Q> {
     fn clone(&self) -> Self {

@@ -1,6 +1,7 @@
 //! The sending half of a channel.
 
 use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::{Chan, Flavor, SendError, SendTimeoutError, TrySendError};
@@ -168,6 +169,12 @@ impl<T, Q: Queue<T>> Sender<T, Q> {
         self.chan.waiters()
     }
 }
+
+// Unwind safety, whatever `T` is, over any queue that is itself `RefUnwindSafe` (wharf's are):
+// the channel layer runs no code of the caller's but the queue's methods (hence the bound), so a
+// panic cannot leave its counters, flags or event counts half-updated (their lock holds `()`).
+impl<T, Q: Queue<T> + RefUnwindSafe> UnwindSafe for Sender<T, Q> {}
+impl<T, Q: Queue<T> + RefUnwindSafe> RefUnwindSafe for Sender<T, Q> {}
 
 impl<T, Q: Queue<T>> Clone for Sender<T, Q> {
     fn clone(&self) -> Self {
