@@ -225,6 +225,68 @@ fn iterators() {
     producer.join().unwrap();
 }
 
+/// A queue the test can still reach once the channel owns it: a side door around the channel.
+struct SharedQueue(Arc<LinkedQueue<u32>>);
+
+impl Queue<u32> for SharedQueue {
+    fn try_push(&self, value: u32) -> Result<(), u32> {
+        self.0.try_push(value)
+    }
+    fn try_pop(&self) -> Option<u32> {
+        self.0.try_pop()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
+}
+
+#[test]
+fn blocking_iterators_are_fused() {
+    fn check((tx, rx): (Sender<u32>, Receiver<u32>)) {
+        for i in 0..3 {
+            tx.send(i).unwrap();
+        }
+        drop(tx);
+        let rx2 = rx.clone();
+        let mut it = rx.iter();
+        assert_eq!(it.by_ref().take(3).collect::<Vec<_>>(), [0, 1, 2]);
+        for _ in 0..3 {
+            assert_eq!(it.next(), None);
+        }
+        let mut it = rx2.into_iter();
+        for _ in 0..3 {
+            assert_eq!(it.next(), None);
+        }
+    }
+    check(bounded(3));
+    check(unbounded());
+
+    // A queue reachable from outside the channel: once an iterator has ended, a value pushed
+    // through the side door does not revive it (though `recv` would take it).
+    for owning in [false, true] {
+        let side = Arc::new(LinkedQueue::new());
+        let (tx, rx) = with_queue(SharedQueue(Arc::clone(&side)));
+        tx.send(1).unwrap();
+        drop(tx);
+        let mut it: Box<dyn Iterator<Item = u32>> = if owning {
+            Box::new(rx.into_iter())
+        } else {
+            Box::new(rx.iter())
+        };
+        assert_eq!(it.next(), Some(1));
+        assert_eq!(it.next(), None);
+        side.push(2);
+        assert_eq!(it.next(), None, "owning: {owning}");
+        assert_eq!(side.pop(), Some(2), "the value stayed in the queue");
+    }
+}
+
 #[test]
 fn zero_and_max_timeouts() {
     for s in STRATEGIES {

@@ -1,18 +1,20 @@
 //! Compile-time checks of the queues' auto traits: a queue is `Send` and `Sync` exactly when
 //! its element type is `Send` (the `unsafe impl`s in `src`), whatever `T: Sync` says; the
 //! queues and the channel handles are `UnwindSafe` and `RefUnwindSafe` whatever `T` is (as
-//! crossbeam's), a channel over a queue that is not `RefUnwindSafe` is neither.
+//! crossbeam's), a channel over a queue that is not `RefUnwindSafe` is neither; and which
+//! iterators are fused.
 //!
 //! A negative check ("is not `Send`") uses a trait with two blanket impls, one for every type
 //! and one for `Send` types: naming the method without fixing the impl's parameter compiles
 //! only if exactly one impl applies, that is, only if the type is *not* `Send`.
 
 use std::cell::{Cell, RefCell};
+use std::iter::FusedIterator;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::rc::Rc;
 use std::sync::MutexGuard;
 
-use wharf::channel::{IntoIter, Iter, Receiver, Sender};
+use wharf::channel::{IntoIter, Iter, Receiver, Sender, TryIter};
 use wharf::{ArrayQueue, ArrayQueueIntoIter, LinkedQueue, LinkedQueueIntoIter, Queue};
 
 /// Compiles for `T` only if `T` is not `Send` (see the module docs).
@@ -195,4 +197,25 @@ fn catch_unwind_takes_handles_without_assert_unwind_safe() {
     assert_eq!(q.pop().map(Cell::into_inner), Some(7));
     let l = LinkedQueue::<Cell<u8>>::new();
     assert!(std::panic::catch_unwind(move || drop(l)).is_ok());
+}
+
+/// Compiles for `I` only if `I` is not a `FusedIterator`.
+trait AmbiguousIfFused<A> {
+    fn not_fused() {}
+}
+impl<T: ?Sized> AmbiguousIfFused<()> for T {}
+impl<T: ?Sized + FusedIterator> AmbiguousIfFused<u8> for T {}
+
+fn is_fused<I: FusedIterator>() {}
+
+#[test]
+fn fused_iterators() {
+    is_fused::<Iter<'static, u8>>();
+    is_fused::<IntoIter<u8>>();
+    is_fused::<Iter<'static, u8, ArrayQueue<u8>>>();
+    is_fused::<IntoIter<u8, LinkedQueue<u8>>>();
+    is_fused::<ArrayQueueIntoIter<u8>>();
+    is_fused::<LinkedQueueIntoIter<u8>>();
+    // `try_iter` ends at "nothing now" and yields again once a value arrives: not fused.
+    <TryIter<'static, u8> as AmbiguousIfFused<_>>::not_fused();
 }

@@ -361,3 +361,22 @@ fn linked_zero_sized() {
         assert!(q.is_empty());
     });
 }
+
+/// The owning iterators end for good: they own the queue, so nothing can refill it.
+#[test]
+fn owning_iterators_stay_ended() {
+    let q = ArrayQueue::new(3);
+    q.push(1).unwrap();
+    let mut it = q.into_iter();
+    assert_eq!(it.next(), Some(1));
+    assert_eq!(it.len(), 0);
+    assert_eq!((it.next(), it.next()), (None, None));
+
+    let q = LinkedQueue::new();
+    for i in 0..NODE + 1 {
+        q.push(i);
+    }
+    let mut it = q.into_iter();
+    assert_eq!(it.by_ref().count(), NODE + 1);
+    assert_eq!((it.next(), it.next()), (None, None));
+}

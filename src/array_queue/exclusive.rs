@@ -14,6 +14,7 @@
 //! operation of other threads, as it does for any `&mut`.
 
 use core::fmt;
+use core::iter::FusedIterator;
 use core::mem::MaybeUninit;
 
 use super::{single, ArrayQueue};
@@ -145,6 +146,9 @@ impl<T> Iterator for IntoIter<T> {
 }
 
 impl<T> ExactSizeIterator for IntoIter<T> {}
+
+// Fused: the iterator owns the queue, so once it is empty nothing can push to it.
+impl<T> FusedIterator for IntoIter<T> {}
 
 impl<T> fmt::Debug for IntoIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

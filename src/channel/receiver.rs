@@ -1,6 +1,7 @@
 //! The receiving half of a channel, and its iterators.
 
 use std::fmt;
+use std::iter::FusedIterator;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
@@ -117,7 +118,10 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
     /// assert_eq!(rx.iter().sum::<i32>(), 3);
     /// ```
     pub fn iter(&self) -> Iter<'_, T, Q> {
-        Iter { rx: self }
+        Iter {
+            rx: self,
+            done: false,
+        }
     }
 
     /// A non-blocking iterator: yields the values there now.
@@ -226,18 +230,56 @@ impl<T, Q: Queue<T>> fmt::Debug for Receiver<T, Q> {
 }
 
 /// A blocking iterator over a [`Receiver`], from [`Receiver::iter`].
+///
+/// It ends when the channel is empty and every sender is gone, and stays ended
+/// ([`FusedIterator`]).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::bounded(4);
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// let mut it = rx.iter();
+/// assert_eq!(it.next(), Some(1));
+/// assert_eq!(it.next(), None);
+/// assert_eq!(it.next(), None); // for good
+/// ```
 pub struct Iter<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
+    /// Set once `recv` has failed: see `fused_recv`.
+    done: bool,
+}
+
+/// One step of a blocking iterator: `recv`, unless it has failed before.
+///
+/// With wharf's queues a failed `recv` is final anyway: it fails only once every sender is
+/// gone (no handle can make a new one) and the queue, which only the channel can reach, is
+/// empty. A queue of the caller's given to [`with_queue`](super::with_queue) may be
+/// reachable from outside the channel, though (a handle to a shared queue), and a push there
+/// would let `recv` succeed again; `done` keeps the iterators fused whatever the queue.
+#[inline]
+fn fused_recv<T, Q: Queue<T>>(rx: &Receiver<T, Q>, done: &mut bool) -> Option<T> {
+    if *done {
+        return None;
+    }
+    let value = rx.recv().ok();
+    *done = value.is_none();
+    value
 }
 
 impl<T, Q: Queue<T>> Iterator for Iter<'_, T, Q> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
+        fused_recv(self.rx, &mut self.done)
     }
 }
 
+impl<T, Q: Queue<T>> FusedIterator for Iter<'_, T, Q> {}
+
 /// A non-blocking iterator over a [`Receiver`], from [`Receiver::try_iter`].
+///
+/// Not fused: after `None` (nothing there now) it yields again once a value arrives.
 pub struct TryIter<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
 }
@@ -249,23 +291,39 @@ impl<T, Q: Queue<T>> Iterator for TryIter<'_, T, Q> {
     }
 }
 
-/// A blocking iterator that owns its [`Receiver`], from `Receiver::into_iter`.
+/// A blocking iterator that owns its [`Receiver`], from `Receiver::into_iter`; it ends as
+/// [`Iter`] does, for good ([`FusedIterator`]).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::unbounded();
+/// std::thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
+/// assert_eq!(rx.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+/// ```
 pub struct IntoIter<T, Q: Queue<T> = Flavor<T>> {
     rx: Receiver<T, Q>,
+    /// Set once `recv` has failed: see `fused_recv`.
+    done: bool,
 }
 
 impl<T, Q: Queue<T>> Iterator for IntoIter<T, Q> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
+        fused_recv(&self.rx, &mut self.done)
     }
 }
+
+impl<T, Q: Queue<T>> FusedIterator for IntoIter<T, Q> {}
 
 impl<T, Q: Queue<T>> IntoIterator for Receiver<T, Q> {
     type Item = T;
     type IntoIter = IntoIter<T, Q>;
     fn into_iter(self) -> IntoIter<T, Q> {
-        IntoIter { rx: self }
+        IntoIter {
+            rx: self,
+            done: false,
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! A node drained here is freed at once, not through the epoch collector: see `pop_mut`.
 
 use core::fmt;
+use core::iter::FusedIterator;
 use core::mem::MaybeUninit;
 
 use crossbeam_epoch as epoch;
@@ -186,6 +187,9 @@ impl<T> Iterator for IntoIter<T> {
         self.0.pop_mut()
     }
 }
+
+// Fused: the iterator owns the queue, so once it is empty nothing can push to it.
+impl<T> FusedIterator for IntoIter<T> {}
 
 impl<T> fmt::Debug for IntoIter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
