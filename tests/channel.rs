@@ -288,6 +288,44 @@ fn blocking_iterators_are_fused() {
 }
 
 #[test]
+fn same_channel() {
+    let (tx, rx) = bounded::<u8>(1);
+    let (tx_b, rx_b) = bounded::<u8>(1);
+    let (tx_u, rx_u) = unbounded::<u8>();
+    let (tx2, rx2) = (tx.clone(), rx.clone());
+    // A clone of a clone, made on another thread, after the first handles are gone.
+    let (tx3, rx3) = thread::spawn(move || (tx2.clone(), rx2.clone()))
+        .join()
+        .unwrap();
+    for (a, b, same) in [
+        (&tx, &tx, true),
+        (&tx, &tx3, true),
+        (&tx3, &tx, true),
+        (&tx, &tx_b, false),
+        (&tx_b, &tx, false),
+        (&tx, &tx_u, false),
+        // Two other channels with as many handles each.
+        (&tx_b, &tx_u, false),
+    ] {
+        assert_eq!(a.same_channel(b), same);
+    }
+    for (a, b, same) in [
+        (&rx, &rx, true),
+        (&rx, &rx3, true),
+        (&rx3, &rx, true),
+        (&rx, &rx_b, false),
+        (&rx_u, &rx, false),
+        (&rx_b, &rx_u, false),
+    ] {
+        assert_eq!(a.same_channel(b), same);
+    }
+    // Still the same channel once it is disconnected.
+    drop((tx, tx3, rx_b, tx_u, rx_u));
+    assert!(rx.same_channel(&rx3));
+    assert!(tx_b.same_channel(&tx_b.clone().clone()));
+}
+
+#[test]
 fn zero_and_max_timeouts() {
     for s in STRATEGIES {
         let (tx, rx) = bounded_with::<u32>(1, s);

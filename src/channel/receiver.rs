@@ -188,6 +188,21 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         self.chan.queue.capacity()
     }
 
+    /// Whether `self` and `other` are handles of the same channel (one is a clone of the other,
+    /// or of a clone of it...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = wharf::channel::bounded::<u8>(1);
+    /// let (_, other) = wharf::channel::bounded::<u8>(1);
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// assert!(!rx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
     /// Test-only: `(receivers, senders)` registered as waiting on this channel now (only the
     /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) strategy registers). Tests poll it to
     /// know that the other side is blocked; not part of the API, and racy by nature.

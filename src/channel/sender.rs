@@ -161,6 +161,21 @@ impl<T, Q: Queue<T>> Sender<T, Q> {
         self.chan.queue.capacity()
     }
 
+    /// Whether `self` and `other` are handles of the same channel (one is a clone of the other,
+    /// or of a clone of it...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = wharf::channel::unbounded::<u8>();
+    /// let (other, _) = wharf::channel::unbounded::<u8>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
     /// Test-only: `(receivers, senders)` registered as waiting on this channel now (only the
     /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) strategy registers). Tests poll it to
     /// know that the other side is blocked; not part of the API, and racy by nature.
