@@ -1,6 +1,7 @@
-//! An unbounded multi-producer multi-consumer queue.
+//! An unbounded multi-producer multi-consumer queue: the internals. What a user needs (the
+//! algorithm in brief, progress, memory) is on [`LinkedQueue`]'s own docs.
 //!
-//! # Algorithm
+//! # The list and the blocks
 //!
 //! The list of nodes is the Michael–Scott queue (M. Michael and M. Scott, "Simple, Fast, and
 //! Practical Non-Blocking and Blocking Concurrent Queue Algorithms", PODC 1996): `head` and
@@ -13,27 +14,17 @@
 //! writes its value, and publishes it with a compare-and-swap of the slot's state from `EMPTY`
 //! to `WRITTEN`. A consumer takes an index by advancing `deq`; if the slot is `WRITTEN` it
 //! takes the value, and if it is still `EMPTY` it marks it `TAKEN` so that
-//! the late producer fails its compare-and-swap and tries again in a later slot. Nobody ever
-//! waits for another thread. A node whose slots are all claimed is unlinked by moving `head`,
-//! and freed through crossbeam-epoch once no thread can still be reading it.
+//! the late producer fails its compare-and-swap and tries again in a later slot. A node whose
+//! slots are all claimed is unlinked by moving `head` (`advance_head`), and handed to
+//! crossbeam-epoch (`defer_destroy`).
 //!
 //! The papers advance the counters with fetch-and-add; wharf uses a compare-and-swap with
 //! back-off, which is faster where it matters here (see `claim`).
 //!
-//! # Progress
+//! # Exclusive access
 //!
-//! Lock-free: a thread preempted at any point delays nobody, because a consumer skips a slot
-//! whose producer has not finished instead of waiting for it. (A producer whose slot is
-//! skipped retries; under a pathological schedule it could retry many times, so the queue is
-//! lock-free, not wait-free.)
-//!
-//! # Memory
-//!
-//! Memory is allocated one node of `BLOCK` slots at a time and given back as the queue drains:
-//! each unlinked node is handed to crossbeam-epoch, which frees it once every thread that was
-//! inside the queue at the time has left it. A drained queue keeps one node: 128 slots, each
-//! a `T` and a state byte (about 2 KiB for a `u64`, 128 times the size of `T` for a large one;
-//! box large values to keep an idle queue small).
+//! The `&mut self` paths (`push_mut`, `pop_mut`, the drop and the owning iterator) are in
+//! `exclusive.rs`, with the settled state they rely on and why they may free nodes at once.
 
 use core::fmt;
 use core::mem::MaybeUninit;
@@ -197,16 +188,38 @@ impl<T> Node<T> {
 ///
 /// Its methods and their meaning match `crossbeam_queue::SegQueue`, so switching is a change
 /// of import (one difference: `new` is not a `const fn`, because it allocates the first node).
+/// Through `&mut self` ([`push_mut`](Self::push_mut), [`pop_mut`](Self::pop_mut)) it skips
+/// every atomic read-modify-write. It is [`UnwindSafe`] and [`RefUnwindSafe`] whatever `T` is.
 ///
-/// Invariants:
-/// - `head` and `tail` are never null; `tail` is `head` or a node after it, at most one node
-///   behind the last node.
-/// - A node is retired (handed to the epoch collector) only after `head` and `tail` have both
-///   moved past it, so a thread that reads it must have been pinned before that.
+/// # Algorithm
+///
+/// A Michael–Scott linked list (Michael and Scott, PODC 1996) whose nodes each carry a block
+/// of 128 slots, filled as in Ramalhete and Correia's FAA-array queue: a push claims the next
+/// slot of the last node by advancing a counter, writes its value and publishes it with a
+/// compare-and-swap of the slot's state; when the node is full, it links a new node holding
+/// its value. A pop claims the next slot of the first node the same way and takes the value.
+///
+/// A pop that claims a slot whose push has not published yet does not wait for it: it marks
+/// the slot taken, and that push tries again in a later slot. A pop that has used up the
+/// first node unlinks it and moves on to the next.
 ///
 /// # Progress
 ///
-/// Lock-free: a preempted thread never stalls another (see the [module docs](self)).
+/// Lock-free: a thread preempted at any point delays nobody, because a consumer skips a slot
+/// whose producer has not finished instead of waiting for it. (A producer whose slot is
+/// skipped retries; under a pathological schedule it could retry many times, so the queue is
+/// lock-free, not wait-free.) A push allocates a node once every 128 values.
+///
+/// # Memory
+///
+/// Memory is allocated one node of 128 slots at a time and given back as the queue drains:
+/// each node a `pop` unlinks is handed to crossbeam-epoch, which frees it once every thread
+/// that was inside any epoch-protected structure at the time has left it (so, in a quiet
+/// program, soon; a thread that stays pinned delays it). [`pop_mut`](Self::pop_mut) frees a
+/// drained node at once. A drained queue keeps one node: 128 slots, each a `T` and a state
+/// byte (about 2 KiB for a `u64`, 128 times the size of `T` for a large one; box large values
+/// to keep an idle queue small). Values still in the queue are dropped with it, each exactly
+/// once.
 ///
 /// # Examples
 ///
@@ -219,6 +232,12 @@ impl<T> Node<T> {
 /// assert_eq!(q.pop(), Some("a"));
 /// assert_eq!(q.len(), 1);
 /// ```
+//
+// Invariants:
+// - `head` and `tail` are never null; `tail` is `head` or a node after it, at most one node
+//   behind the last node.
+// - A node is retired (handed to the epoch collector) only after `head` and `tail` have both
+//   moved past it, so a thread that reads it must have been pinned before that.
 pub struct LinkedQueue<T> {
     /// The node consumers take from.
     head: CachePadded<Atomic<Node<T>>>,

@@ -15,7 +15,7 @@
 //!
 //! # Waiting
 //!
-//! A blocked operation waits on an [`EventCount`](crate::EventCount): a send or receive with
+//! A blocked operation waits on an [`EventCount`]: a send or receive with
 //! nobody waiting pays one load for the wake-up check, and no system call. (The queue's own
 //! `SeqCst` compare-and-swap stands in for the fence the check would otherwise need; over a
 //! capacity-1 ring or a queue of your own, the check is a fence and a load.) A waiter spins
