@@ -231,6 +231,8 @@ impl<T, Q: Queue<T>> Drop for Receiver<T, Q> {
         // AcqRel: the last receiver's decrement is ordered after every other receiver's pops.
         if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.chan.disconnect();
+            // Nobody can receive what is queued: drop it now, not with the last sender.
+            self.chan.drain();
         }
     }
 }
