@@ -1,14 +1,14 @@
-//! A bounded multi-producer multi-consumer ring.
+//! A bounded multi-producer multi-consumer ring: the internals. What a user needs (the
+//! algorithm in brief, progress, memory) is on [`ArrayQueue`]'s own docs.
 //!
-//! # Algorithm
+//! # Positions and stamps
 //!
-//! Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010): a ring of
-//! slots, each with a sequence *stamp* saying which position the slot is ready for next. A
-//! producer claims position `p` by moving `tail` from `p` to `p + 1` with a compare-and-swap,
-//! but only once the stamp of slot `p mod cap` says the slot is empty for `p`; it then writes
-//! the value and publishes it by setting the stamp to `p + 1`. A consumer mirrors this with
-//! `head`, and after reading sets the stamp to `p + lap`, the empty mark for the slot's next
-//! turn. The stamp is the only hand-off between a producer and a consumer of one slot.
+//! Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010). A producer
+//! claims position `p` by moving `tail` from `p` to `p + 1` with a compare-and-swap, but only
+//! once the stamp of slot `p mod cap` says the slot is empty for `p`; it then writes the value
+//! and publishes it by setting the stamp to `p + 1`. A consumer mirrors this with `head`, and
+//! after reading sets the stamp to `p + lap`, the empty mark for the slot's next turn. The
+//! stamp is the only hand-off between a producer and a consumer of one slot.
 //!
 //! A position is `lap + index`, where `index < cap` sits in the low bits and the lap counts in
 //! multiples of `one_lap`, a power of two, so the slot of a position is found with a mask (no
@@ -19,25 +19,26 @@
 //! last index skips the `one_lap - cap` unused indices in one add. Laps wrap around `usize`
 //! harmlessly: stamps are only compared for equality.
 //!
-//! # Progress
+//! # Where a thread waits
 //!
-//! This queue is *not* lock-free in the strict sense. A producer that is preempted after
-//! claiming a slot but before publishing it leaves a hole: consumers that reach that slot
-//! wait (spinning, then yielding) until the producer runs again. The same holds for a consumer
-//! preempted between claiming and freeing a slot, which stalls producers one lap later. No
-//! operation ever blocks in the kernel, and `push`/`pop` on an uncontended queue finish in a
-//! bounded number of steps; but under oversubscription (more runnable threads than cores) a
-//! preempted thread can delay others by a scheduler time slice. If that matters more than
-//! throughput, prefer [`LinkedQueue`](crate::LinkedQueue), whose stalled operations are
-//! skipped rather than waited for.
+//! A consumer that finds a slot claimed but not yet written (or a producer that finds one
+//! claimed by a consumer of the previous lap not yet freed) waits in `pop_slow` (`push_slow`)
+//! with a back-off that spins, then yields; that is the stall the type's progress section
+//! describes. Nothing waits in the kernel.
 //!
 //! # Capacity 1
 //!
 //! A queue of capacity 1 is a single slot whose stamp is a four-state word (see `single.rs`):
 //! a hand-off then moves one cache line instead of three, which halves a ping-pong round trip.
+//!
+//! # Exclusive access
+//!
+//! The `&mut self` paths (`push_mut`, `pop_mut`, the drop and the owning iterator) are in
+//! `exclusive.rs`, with the settled state they rely on.
 
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 
 use crossbeam_utils::CachePadded;
 
@@ -45,7 +46,10 @@ use crate::loom::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
 
 mod batch;
+mod exclusive;
 mod single;
+
+pub use exclusive::IntoIter;
 
 /// One cell of the ring.
 struct Slot<T> {
@@ -61,22 +65,43 @@ struct Slot<T> {
 /// A bounded multi-producer multi-consumer queue.
 ///
 /// Its methods and their meaning match `crossbeam_queue::ArrayQueue`, so switching is a
-/// change of import. Any capacity of at least 1 works, not only powers of two.
+/// change of import. Any capacity of at least 1 works, not only powers of two. Through `&mut
+/// self` ([`push_mut`](Self::push_mut), [`pop_mut`](Self::pop_mut)) it skips every atomic
+/// read-modify-write. It is [`UnwindSafe`] and [`RefUnwindSafe`] whatever `T` is.
 ///
-/// Invariants:
-/// - `head` and `tail` are positions (`lap | index`, see the module docs); the queue holds the
-///   values at positions `head..tail`, so `tail - head` (in slots) is at most `cap`.
-/// - Except at capacity 1: then `head` and `tail` stay at `single::SENTINEL`, which makes
-///   every fast path fail over to a slow path, and the slot's stamp is the state of `single`.
-/// - For capacities of 2 or more: a slot's value is initialised if and only if its stamp is
-///   one past its position; only the thread whose compare-and-swap moved `tail` off position
-///   `p` writes slot `p`, and only the one that moved `head` off `p` reads it. (At capacity 1
-///   the state word's compare-and-swaps play that part; see `single`.)
+/// # Algorithm
+///
+/// Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010): a ring of
+/// `capacity` slots, each with a sequence *stamp* that says which position the slot is ready
+/// for. A push claims the next position by a compare-and-swap of the shared `tail` counter,
+/// once the slot's stamp says it is empty for that position, then writes the value and marks
+/// the stamp full. A pop does the same with `head` and marks the slot empty for its next
+/// turn, one lap later. A producer and a consumer meet only at the stamp of their slot;
+/// `head` and `tail` sit on cache lines of their own.
+///
+/// A full queue hands the value back (`push`) or evicts the oldest value
+/// ([`force_push`](Self::force_push)); nothing blocks. A queue of capacity 1 is one slot with
+/// a four-state word in place of the stamp and the counters, so that a hand-off between two
+/// threads moves a single cache line.
 ///
 /// # Progress
 ///
-/// Not strictly lock-free: a thread preempted between claiming and finishing a slot stalls
-/// the threads that need that slot next; see the [module docs](self) for what that means.
+/// This queue is *not* lock-free in the strict sense. A producer that is preempted after
+/// claiming a slot but before publishing it leaves a hole: consumers that reach that slot
+/// wait (spinning, then yielding) until the producer runs again. The same holds for a
+/// consumer preempted between claiming and freeing a slot, which stalls producers one lap
+/// later. No operation ever blocks in the kernel, and `push`/`pop` on an uncontended queue
+/// finish in a bounded number of steps; but under oversubscription (more runnable threads
+/// than cores) a preempted thread can delay others by a scheduler time slice. If that matters
+/// more than throughput, prefer [`LinkedQueue`](crate::LinkedQueue), whose stalled operations
+/// are skipped rather than waited for.
+///
+/// # Memory
+///
+/// [`new`](Self::new) allocates all `capacity` slots at once (each a `T` and a `usize`
+/// stamp, so `capacity * size_of::<(usize, T)>()` bytes or so, plus two cache-line-padded
+/// counters); the queue never allocates or frees again until it is dropped. Values still in
+/// the queue are dropped with it, each exactly once.
 ///
 /// # Examples
 ///
@@ -92,6 +117,16 @@ struct Slot<T> {
 /// assert_eq!(q.pop(), Some('c'));
 /// assert_eq!(q.pop(), None);
 /// ```
+//
+// Invariants:
+// - `head` and `tail` are positions (`lap | index`, see the module docs); the queue holds the
+//   values at positions `head..tail`, so `tail - head` (in slots) is at most `cap`.
+// - Except at capacity 1: then `head` and `tail` stay at `single::SENTINEL`, which makes
+//   every fast path fail over to a slow path, and the slot's stamp is the state of `single`.
+// - For capacities of 2 or more: a slot's value is initialised if and only if its stamp is
+//   one past its position; only the thread whose compare-and-swap moved `tail` off position
+//   `p` writes slot `p`, and only the one that moved `head` off `p` reads it. (At capacity 1
+//   the state word's compare-and-swaps play that part; see `single`.)
 pub struct ArrayQueue<T> {
     /// The position of the next value to pop. Padded so consumers do not share a line with
     /// producers.
@@ -143,6 +178,15 @@ impl Laps {
         // (asserted at compile time in `single`).
         unsafe { buffer.get_unchecked(index) }
     }
+
+    /// The slot of `pos`, through `&mut` (the queue's `&mut self` paths).
+    #[inline(always)]
+    fn slot_mut<T>(self, buffer: &mut [Slot<T>], pos: usize) -> &mut Slot<T> {
+        let index = pos & self.mask;
+        debug_assert!(index < buffer.len());
+        // SAFETY: `index < cap == buffer.len()`, as in `slot`.
+        unsafe { buffer.get_unchecked_mut(index) }
+    }
 }
 
 // SAFETY: values move between threads through the queue, so `T: Send` is needed and enough;
@@ -152,6 +196,14 @@ unsafe impl<T: Send> Send for ArrayQueue<T> {}
 // value is reached by one thread at a time, as the stamp protocol (see the invariants), or at
 // capacity 1 the state word of `single`, ensures.
 unsafe impl<T: Send> Sync for ArrayQueue<T> {}
+
+// Unwind safety, whatever `T` is (as crossbeam-queue's): no method runs code of the caller's
+// while an invariant is broken. Values are only moved in and out, never dropped, cloned or
+// lent out by `push` or `pop`; destructors run only when the queue is dropped (or drained by
+// its iterator), and the drop keeps going past a panicking one. So a panic never leaves the
+// queue half-updated for code after `catch_unwind` to see.
+impl<T> UnwindSafe for ArrayQueue<T> {}
+impl<T> RefUnwindSafe for ArrayQueue<T> {}
 
 impl<T> ArrayQueue<T> {
     /// Creates an empty queue that holds at most `cap` values.
@@ -595,41 +647,6 @@ impl<T> ArrayQueue<T> {
         let head = self.head.load(Ordering::SeqCst);
         head.wrapping_add(self.laps.one_lap) == tail
     }
-
-    /// Pops through `&mut self`: no other thread can be inside the queue.
-    fn pop_exclusive(&mut self) -> Option<T> {
-        if self.laps.cap == 1 {
-            return single::pop_exclusive(&self.buffer[0]);
-        }
-        // Relaxed: `&mut self` means no concurrent access; the loads cost nothing more.
-        let head = self.head.load(Ordering::Relaxed);
-        if head == self.tail.load(Ordering::Relaxed) {
-            return None;
-        }
-        let slot = self.laps.slot(&self.buffer, head);
-        // SAFETY: positions in `head..tail` hold initialised values (the invariants), and
-        // `&mut self` excludes every other access.
-        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
-        slot.stamp
-            .store(head.wrapping_add(self.laps.one_lap), Ordering::Relaxed);
-        self.head.store(self.laps.advance(head), Ordering::Relaxed);
-        Some(value)
-    }
-}
-
-impl<T> Drop for ArrayQueue<T> {
-    fn drop(&mut self) {
-        /// Keeps dropping the remaining values if one of their destructors panics.
-        struct Rest<'a, T>(&'a mut ArrayQueue<T>);
-        impl<T> Drop for Rest<'_, T> {
-            fn drop(&mut self) {
-                while self.0.pop_exclusive().is_some() {}
-            }
-        }
-        let rest = Rest(self);
-        while rest.0.pop_exclusive().is_some() {}
-        core::mem::forget(rest);
-    }
 }
 
 impl<T> fmt::Debug for ArrayQueue<T> {
@@ -675,44 +692,5 @@ impl<T> Queue<T> for ArrayQueue<T> {
     /// available at a plain store.
     fn __seqcst_handoff(&self) -> bool {
         self.laps.cap != 1
-    }
-}
-
-/// An iterator that pops every value of an [`ArrayQueue`] it owns, oldest first.
-///
-/// # Examples
-///
-/// ```
-/// let q = wharf::ArrayQueue::new(3);
-/// q.push(1).unwrap();
-/// q.push(2).unwrap();
-/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
-/// ```
-pub struct IntoIter<T>(ArrayQueue<T>);
-
-impl<T> Iterator for IntoIter<T> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.0.pop_exclusive()
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let len = self.0.len();
-        (len, Some(len))
-    }
-}
-
-impl<T> ExactSizeIterator for IntoIter<T> {}
-
-impl<T> fmt::Debug for IntoIter<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IntoIter").field(&self.0).finish()
-    }
-}
-
-impl<T> IntoIterator for ArrayQueue<T> {
-    type Item = T;
-    type IntoIter = IntoIter<T>;
-    fn into_iter(self) -> IntoIter<T> {
-        IntoIter(self)
     }
 }

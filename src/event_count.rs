@@ -1,7 +1,8 @@
-//! Blocking waits for a condition that lives outside the waiter, without lost wake-ups and at
-//! no cost to the notifier when nobody waits.
+//! Blocking waits for a condition that lives outside the waiter: the internals. The
+//! algorithm in brief, the protocol, the ordering contract and the costs are on
+//! [`EventCount`]'s own docs.
 //!
-//! # Algorithm
+//! # The state word
 //!
 //! The eventcount of Dmitry Vyukov ("eventcount", 1024cores.net) as refined in folly's and
 //! Eigen's `EventCount`: one 64-bit state word holds an *epoch* (high 32 bits) and the number
@@ -12,16 +13,13 @@
 //!   *commits*: it waits until the epoch moves past its key.
 //! - A notifier, after making the condition true, issues a `SeqCst` fence and loads the state.
 //!   With no waiter registered it is done: no read-modify-write, no system call. Otherwise it
-//!   bumps the epoch, and only if some waiter has gone to sleep does it take the lock and
-//!   signal the condition variable.
+//!   bumps the epoch, and only if some waiter has gone to sleep (`sleepers`) does it take the
+//!   lock and signal the condition variable.
 //!
 //! The fence pair is a Dekker handshake: either the notifier's load sees the waiter's
 //! registration, or the waiter's re-check sees the notifier's condition. So a waiter that
-//! commits is always woken by a later notify.
-//!
-//! A committed waiter first spins on the epoch for [`SPIN_ROUNDS`] rounds and yields for
-//! [`YIELD_ROUNDS`] more, so a wake-up that arrives within microseconds costs the notifier no
-//! system call; then it sleeps on a condition variable.
+//! commits is always woken by a later notify. The sleep itself re-checks the epoch under the
+//! lock, so a signal cannot fall between that check and the sleep.
 //!
 //! The async ends of the channels and the broadcast ring wait on the same event counts: a
 //! task registers its waker in a list, counted in the same waiter half of the state word, so
@@ -75,6 +73,26 @@ const ONE_EPOCH: u64 = 1 << 32;
 ///
 /// Whoever makes the condition true calls [`notify_one`](EventCount::notify_one) or
 /// [`notify_all`](EventCount::notify_all) *after* doing so.
+///
+/// # Algorithm
+///
+/// Dmitry Vyukov's eventcount, as refined in folly and Eigen: one 64-bit word holds an epoch
+/// and the number of registered waiters. `prepare_wait` registers the caller and reads the
+/// epoch into its [`Key`]; a committed wait lasts until a notify moves the epoch past the
+/// key. A notify that finds no waiter registered does nothing more than its fence and one
+/// load; otherwise it bumps the epoch, and signals the condition variable only if a waiter
+/// has gone to sleep.
+///
+/// A committed waiter first spins on the epoch for [`SPIN_ROUNDS`] rounds and yields for
+/// [`YIELD_ROUNDS`] more, so a wake-up that arrives within microseconds costs the notifier no
+/// system call; then it sleeps on a condition variable.
+///
+/// # Progress and memory
+///
+/// Waiting blocks, by design; notifying never does, and takes the internal lock only to wake
+/// a sleeper. An `EventCount` is a fixed-size value (the state word, a sleeper count, a
+/// `Mutex<()>` and a `Condvar`) that allocates nothing beyond what std's `Mutex` and `Condvar`
+/// need on the platform (nothing, on Linux).
 ///
 /// # Memory ordering contract
 ///

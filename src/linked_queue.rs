@@ -1,6 +1,7 @@
-//! An unbounded multi-producer multi-consumer queue.
+//! An unbounded multi-producer multi-consumer queue: the internals. What a user needs (the
+//! algorithm in brief, progress, memory) is on [`LinkedQueue`]'s own docs.
 //!
-//! # Algorithm
+//! # The list and the blocks
 //!
 //! The list of nodes is the Michael–Scott queue (M. Michael and M. Scott, "Simple, Fast, and
 //! Practical Non-Blocking and Blocking Concurrent Queue Algorithms", PODC 1996): `head` and
@@ -13,38 +14,33 @@
 //! writes its value, and publishes it with a compare-and-swap of the slot's state from `EMPTY`
 //! to `WRITTEN`. A consumer takes an index by advancing `deq`; if the slot is `WRITTEN` it
 //! takes the value, and if it is still `EMPTY` it marks it `TAKEN` so that
-//! the late producer fails its compare-and-swap and tries again in a later slot. Nobody ever
-//! waits for another thread. A node whose slots are all claimed is unlinked by moving `head`,
-//! and freed through crossbeam-epoch once no thread can still be reading it.
+//! the late producer fails its compare-and-swap and tries again in a later slot. A node whose
+//! slots are all claimed is unlinked by moving `head` (`advance_head`), and handed to
+//! crossbeam-epoch (`defer_destroy`).
 //!
 //! The papers advance the counters with fetch-and-add; wharf uses a compare-and-swap with
 //! back-off, which is faster where it matters here (see `claim`).
 //!
-//! # Progress
+//! # Exclusive access
 //!
-//! Lock-free: a thread preempted at any point delays nobody, because a consumer skips a slot
-//! whose producer has not finished instead of waiting for it. (A producer whose slot is
-//! skipped retries; under a pathological schedule it could retry many times, so the queue is
-//! lock-free, not wait-free.)
-//!
-//! # Memory
-//!
-//! Memory is allocated one node of `BLOCK` slots at a time and given back as the queue drains:
-//! each unlinked node is handed to crossbeam-epoch, which frees it once every thread that was
-//! inside the queue at the time has left it. A drained queue keeps one node: 128 slots, each
-//! a `T` and a state byte (about 2 KiB for a `u64`, 128 times the size of `T` for a large one;
-//! box large values to keep an idle queue small).
+//! The `&mut self` paths (`push_mut`, `pop_mut`, the drop and the owning iterator) are in
+//! `exclusive.rs`, with the settled state they rely on and why they may free nodes at once.
 
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::ptr::addr_of_mut;
 use std::alloc::{self, Layout};
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::loom::{AtomicMut, AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
+
+mod exclusive;
+
+pub use exclusive::IntoIter;
 
 /// Slots per node. Small under loom so that models cross node boundaries in a few steps.
 ///
@@ -173,22 +169,57 @@ impl<T> Node<T> {
             Owned::from(Box::from_raw(raw))
         }
     }
+
+    /// A fresh node whose slot 0 holds `value` (published, and claimed through `enq`): the node
+    /// a producer links when the last one is full.
+    fn boxed_with(id: usize, value: T) -> Owned<Self> {
+        let mut fresh = Self::boxed(id);
+        let slot = &mut fresh.slots[0];
+        // SAFETY: the node is not shared yet, so we own every slot; slot 0 holds no value.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        slot.state.write_mut(WRITTEN);
+        fresh.enq.write_mut(1);
+        fresh
+    }
 }
 
 /// An unbounded multi-producer multi-consumer queue.
 ///
 /// Its methods and their meaning match `crossbeam_queue::SegQueue`, so switching is a change
 /// of import (one difference: `new` is not a `const fn`, because it allocates the first node).
+/// Through `&mut self` ([`push_mut`](Self::push_mut), [`pop_mut`](Self::pop_mut)) it skips
+/// every atomic read-modify-write. It is [`UnwindSafe`] and [`RefUnwindSafe`] whatever `T` is.
 ///
-/// Invariants:
-/// - `head` and `tail` are never null; `tail` is `head` or a node after it, at most one node
-///   behind the last node.
-/// - A node is retired (handed to the epoch collector) only after `head` and `tail` have both
-///   moved past it, so a thread that reads it must have been pinned before that.
+/// # Algorithm
+///
+/// A Michael–Scott linked list (Michael and Scott, PODC 1996) whose nodes each carry a block
+/// of 128 slots, filled as in Ramalhete and Correia's FAA-array queue: a push claims the next
+/// slot of the last node by advancing a counter, writes its value and publishes it with a
+/// compare-and-swap of the slot's state; when the node is full, it links a new node holding
+/// its value. A pop claims the next slot of the first node the same way and takes the value.
+///
+/// A pop that claims a slot whose push has not published yet does not wait for it: it marks
+/// the slot taken, and that push tries again in a later slot. A pop that has used up the
+/// first node unlinks it and moves on to the next.
 ///
 /// # Progress
 ///
-/// Lock-free: a preempted thread never stalls another (see the [module docs](self)).
+/// Lock-free: a thread preempted at any point delays nobody, because a consumer skips a slot
+/// whose producer has not finished instead of waiting for it. (A producer whose slot is
+/// skipped retries; under a pathological schedule it could retry many times, so the queue is
+/// lock-free, not wait-free.) A push allocates a node once every 128 values.
+///
+/// # Memory
+///
+/// Memory is allocated one node of 128 slots at a time and given back as the queue drains:
+/// each node a `pop` unlinks is handed to crossbeam-epoch, which frees it once every thread
+/// that was inside any epoch-protected structure at the time has left it (so, in a quiet
+/// program, soon; a thread that stays pinned delays it). [`pop_mut`](Self::pop_mut) frees a
+/// drained node at once. A drained queue keeps one node: 128 slots, each a `T` and a state
+/// byte (about 2 KiB for a `u64`, 128 times the size of `T` for a large one; box large values
+/// to keep an idle queue small). Values still in the queue are dropped with it, each exactly
+/// once.
 ///
 /// # Examples
 ///
@@ -201,6 +232,12 @@ impl<T> Node<T> {
 /// assert_eq!(q.pop(), Some("a"));
 /// assert_eq!(q.len(), 1);
 /// ```
+//
+// Invariants:
+// - `head` and `tail` are never null; `tail` is `head` or a node after it, at most one node
+//   behind the last node.
+// - A node is retired (handed to the epoch collector) only after `head` and `tail` have both
+//   moved past it, so a thread that reads it must have been pinned before that.
 pub struct LinkedQueue<T> {
     /// The node consumers take from.
     head: CachePadded<Atomic<Node<T>>>,
@@ -214,6 +251,12 @@ unsafe impl<T: Send> Send for LinkedQueue<T> {}
 // SAFETY: as above; each slot's value is reached by one producer and one consumer, ordered by
 // the slot's state (see the `Node` invariants).
 unsafe impl<T: Send> Sync for LinkedQueue<T> {}
+
+// Unwind safety, whatever `T` is: as for `ArrayQueue` (values are only moved in and out, and
+// the drop keeps going past a panicking destructor). A node that cannot be allocated aborts
+// the process (`handle_alloc_error`) before anything is linked.
+impl<T> UnwindSafe for LinkedQueue<T> {}
+impl<T> RefUnwindSafe for LinkedQueue<T> {}
 
 impl<T> LinkedQueue<T> {
     /// Creates an empty queue.
@@ -340,13 +383,7 @@ impl<T> LinkedQueue<T> {
                     .compare_exchange(tail, next, Ordering::Release, Ordering::Relaxed, guard);
             return Err(value);
         }
-        let fresh = Node::boxed(node.id + 1);
-        fresh.slots[0].value.with_mut(|p| {
-            // SAFETY: the node is not shared yet; we own every slot.
-            unsafe { p.write(MaybeUninit::new(value)) }
-        });
-        fresh.slots[0].state.store(WRITTEN, Ordering::Relaxed);
-        fresh.enq.store(1, Ordering::Relaxed);
+        let fresh = Node::boxed_with(node.id + 1, value);
         // Release: publishes the new node's contents to whoever loads `next` or `tail`.
         // SeqCst: the value in slot 0 becomes available with this write, and a pop that finds
         // the old node used up answers "empty" from its load of `next`; `__seqcst_handoff`
@@ -565,59 +602,6 @@ impl<T> LinkedQueue<T> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Pops through `&mut self`: no other thread is inside the queue, so unlinked nodes are
-    /// freed at once.
-    fn pop_exclusive(&mut self) -> Option<T> {
-        // SAFETY: `&mut self` excludes every other thread, so no node can be freed under us.
-        let guard = unsafe { epoch::unprotected() };
-        loop {
-            // Relaxed: `&mut self` orders everything already.
-            let head = self.head.load(Ordering::Relaxed, guard);
-            // SAFETY: `head` is never null and we have exclusive access.
-            let node = unsafe { head.deref() };
-            let index = node.deq.load(Ordering::Relaxed);
-            if index < node.enq.load(Ordering::Relaxed).min(BLOCK) {
-                node.deq.store(index + 1, Ordering::Relaxed);
-                if let Some(value) = Self::take(&node.slots[index]) {
-                    return Some(value);
-                }
-                continue;
-            }
-            let next = node.next.load(Ordering::Relaxed, guard);
-            if next.is_null() {
-                return None;
-            }
-            if self.tail.load(Ordering::Relaxed, guard) == head {
-                self.tail.store(next, Ordering::Relaxed);
-            }
-            self.head.store(next, Ordering::Relaxed);
-            // SAFETY: the node is unlinked from both ends and nobody else can hold it; every
-            // slot below `enq` was claimed, so it owns no live value.
-            drop(unsafe { head.into_owned() });
-        }
-    }
-}
-
-impl<T> Drop for LinkedQueue<T> {
-    fn drop(&mut self) {
-        /// Keeps dropping the remaining values, and frees the last node, even if a value's
-        /// destructor panics.
-        struct Rest<'a, T>(&'a mut LinkedQueue<T>);
-        impl<T> Drop for Rest<'_, T> {
-            fn drop(&mut self) {
-                while self.0.pop_exclusive().is_some() {}
-                // SAFETY: exclusive access; after draining, `head` is the only node left.
-                let guard = unsafe { epoch::unprotected() };
-                let last = self.0.head.load(Ordering::Relaxed, guard);
-                // SAFETY: the last node is owned by the queue alone and holds no live value.
-                drop(unsafe { last.into_owned() });
-            }
-        }
-        let rest = Rest(self);
-        while rest.0.pop_exclusive().is_some() {}
-        drop(rest);
-    }
 }
 
 impl<T> Default for LinkedQueue<T> {
@@ -664,38 +648,5 @@ impl<T> Queue<T> for LinkedQueue<T> {
     /// compare-and-swap) before it returns. It never reports full.
     fn __seqcst_handoff(&self) -> bool {
         true
-    }
-}
-
-/// An iterator that pops every value of a [`LinkedQueue`] it owns, oldest first.
-///
-/// # Examples
-///
-/// ```
-/// let q = wharf::LinkedQueue::new();
-/// q.push(1);
-/// q.push(2);
-/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
-/// ```
-pub struct IntoIter<T>(LinkedQueue<T>);
-
-impl<T> Iterator for IntoIter<T> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.0.pop_exclusive()
-    }
-}
-
-impl<T> fmt::Debug for IntoIter<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IntoIter").field(&self.0).finish()
-    }
-}
-
-impl<T> IntoIterator for LinkedQueue<T> {
-    type Item = T;
-    type IntoIter = IntoIter<T>;
-    fn into_iter(self) -> IntoIter<T> {
-        IntoIter(self)
     }
 }

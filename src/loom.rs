@@ -7,11 +7,56 @@
 //!
 //! `UnsafeCell` has loom's closure API (`with`, `with_mut`) on both sides, so the same call
 //! sites compile either way and loom can check every access to a slot's value.
+//!
+//! [`AtomicMut`] reads and writes an atomic through `&mut` with no atomic instruction (std's
+//! `get_mut`, loom's `with_mut`), for the queues' `&mut self` paths; under loom the access is
+//! still checked to happen after every write to the atomic.
 
 #[cfg(loom)]
 pub(crate) use loom_impl::*;
 #[cfg(not(loom))]
 pub(crate) use std_impl::*;
+
+/// Plain access to an atomic through `&mut`: no other thread can reach it, so no atomic
+/// instruction and no ordering is needed.
+pub(crate) trait AtomicMut {
+    /// The integer (or `bool`) the atomic holds.
+    type Value: Copy;
+    /// The current value.
+    fn read_mut(&mut self) -> Self::Value;
+    /// Replaces the value.
+    fn write_mut(&mut self, value: Self::Value);
+}
+
+/// Implements [`AtomicMut`] for the shim's atomics: through std's `get_mut`, or under loom
+/// through `with_mut` (which checks that every earlier write happens before the access).
+macro_rules! atomic_mut {
+    ($($atomic:ident: $value:ty),* $(,)?) => {$(
+        impl AtomicMut for $atomic {
+            type Value = $value;
+            #[cfg(not(loom))]
+            #[inline(always)]
+            fn read_mut(&mut self) -> $value {
+                *self.get_mut()
+            }
+            #[cfg(not(loom))]
+            #[inline(always)]
+            fn write_mut(&mut self, value: $value) {
+                *self.get_mut() = value;
+            }
+            #[cfg(loom)]
+            fn read_mut(&mut self) -> $value {
+                self.with_mut(|v| *v)
+            }
+            #[cfg(loom)]
+            fn write_mut(&mut self, value: $value) {
+                self.with_mut(|v| *v = value);
+            }
+        }
+    )*};
+}
+
+atomic_mut!(AtomicU8: u8, AtomicUsize: usize);
 
 #[cfg(not(loom))]
 mod std_impl {
@@ -23,6 +68,8 @@ mod std_impl {
     pub(crate) use std::sync::{Arc, Condvar, Mutex};
     pub(crate) use std::thread::yield_now;
 
+    #[cfg(wharf_sanitize_thread)]
+    pub(crate) use super::tsan_mutex::DataMutex;
     /// The lock of data that threads share (the event counts' task lists): std's `Mutex`,
     /// except under `--cfg wharf_sanitize_thread` (the ThreadSanitizer run of CI), where
     /// std, precompiled without instrumentation, would hide the lock's synchronisation from
@@ -30,8 +77,6 @@ mod std_impl {
     /// atomics of this crate, which TSan sees.
     #[cfg(not(wharf_sanitize_thread))]
     pub(crate) use std::sync::Mutex as DataMutex;
-    #[cfg(wharf_sanitize_thread)]
-    pub(crate) use super::tsan_mutex::DataMutex;
 
     /// A cell whose contents are reached through raw pointers handed to a closure.
     #[derive(Debug)]
@@ -129,8 +174,8 @@ mod loom_impl {
     pub(crate) use loom::sync::atomic::{
         fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
-    pub(crate) use loom::sync::{Arc, Condvar, Mutex};
     pub(crate) use loom::sync::Mutex as DataMutex;
+    pub(crate) use loom::sync::{Arc, Condvar, Mutex};
     pub(crate) use loom::thread::yield_now;
 
     /// A spin hint is a yield under loom, so that a spin loop is explored as a wait.

@@ -417,7 +417,13 @@ fn queued_items_dropped_once_when_last_handle_goes() {
                 drop(rx2);
             } else {
                 drop(rx2);
-                assert_eq!(counter.dropped(), 1, "dropped before the last handle went");
+                // No receiver is left: the queued items are dropped at once, though a sender
+                // is still alive.
+                assert_eq!(
+                    counter.dropped(),
+                    5,
+                    "queued items outlived the last receiver"
+                );
                 drop(tx2);
             }
             assert_eq!(counter.dropped(), 5);
@@ -607,9 +613,11 @@ fn panicking_drop_during_teardown() {
             tx.send(item).unwrap();
         }
         drop(rx.recv().unwrap()); // item 0
-        drop(rx);
-        let result = catch_unwind(AssertUnwindSafe(move || drop(tx)));
+                                  // The last receiver's drop drops the queued items (it panics at item 2); the rest go
+                                  // with the last handle.
+        let result = catch_unwind(AssertUnwindSafe(move || drop(rx)));
         assert!(result.is_err(), "the panicking drop should propagate");
+        drop(tx);
         // Every item was dropped, none twice (the panicking one's fields are still dropped).
         for id in 0..6 {
             assert_eq!(counter.drops_of(id), 1, "{cap:?}: item {id}");

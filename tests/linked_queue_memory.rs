@@ -1,4 +1,5 @@
-//! `LinkedQueue` gives memory back as it drains.
+//! `LinkedQueue` gives memory back as it drains (through the epoch collector after `pop`, at
+//! once after `pop_mut`).
 //!
 //! A counting global allocator serves the whole test binary, so this file holds one test and
 //! nothing else allocates concurrently with it.
@@ -110,4 +111,22 @@ fn memory_returned() {
         freed >= node,
         "dropping the queue freed {freed} bytes, less than its last node ({node})"
     );
+
+    // `pop_mut` frees each node it drains before it returns: with no epoch collection at all,
+    // a queue drained through it is back to one node (the live bytes before the pushes, as
+    // nothing else in this thread allocates).
+    let mut q = LinkedQueue::new();
+    let before = LIVE.load(Ordering::Relaxed);
+    for i in 0..n as u64 {
+        q.push_mut(i);
+    }
+    for i in 0..n as u64 {
+        assert_eq!(q.pop_mut(), Some(i));
+    }
+    let kept = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    assert!(
+        kept < node,
+        "a queue drained by pop_mut still holds {kept} bytes more than one node"
+    );
+    drop(q);
 }

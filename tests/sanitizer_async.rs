@@ -27,7 +27,9 @@ fn join_all<R>(handles: Vec<JoinHandle<R>>) -> Vec<R> {
 
 /// Producer tasks `send_async` boxed values, consumer tasks `recv_async` them, each task on
 /// its own thread; exact multiset and per-producer order.
-fn tasks_mpmc(make: fn() -> (Sender<Box<u64>>, Receiver<Box<u64>>), producers: usize) {
+type MakeChannel = fn() -> (Sender<Box<u64>>, Receiver<Box<u64>>);
+
+fn tasks_mpmc(make: MakeChannel, producers: usize) {
     let per = scaled(10_000);
     let (tx, rx) = make();
     let senders: Vec<_> = (0..producers)

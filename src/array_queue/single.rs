@@ -47,7 +47,7 @@
 use core::mem::MaybeUninit;
 
 use super::Slot;
-use crate::loom::{Backoff, Ordering};
+use crate::loom::{AtomicMut, Backoff, Ordering};
 
 /// No value, nobody inside.
 const EMPTY: usize = 0;
@@ -170,14 +170,31 @@ pub(super) fn len<T>(slot: &Slot<T>) -> usize {
     slot.stamp.load(Ordering::SeqCst) & HOLDS
 }
 
-/// Pops through exclusive access: no thread is inside, so the state is `EMPTY` or `FULL`.
-pub(super) fn pop_exclusive<T>(slot: &Slot<T>) -> Option<T> {
-    // Relaxed: the caller's `&mut` orders everything already.
-    if slot.stamp.load(Ordering::Relaxed) != FULL {
+/// Pushes through exclusive access (`ArrayQueue::push_mut`): nobody holds the slot, so the
+/// state is `EMPTY` or `FULL`, read and written as a plain integer.
+pub(super) fn push_mut<T>(slot: &mut Slot<T>, value: T) -> Result<(), T> {
+    let state = slot.stamp.read_mut();
+    debug_assert!(state == EMPTY || state == FULL, "settled state {state}");
+    if state != EMPTY {
+        return Err(value);
+    }
+    // SAFETY: `EMPTY` means the slot holds no value, and `&mut` access (the caller's) excludes
+    // every other thread.
+    slot.value
+        .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+    slot.stamp.write_mut(FULL);
+    Ok(())
+}
+
+/// Pops through exclusive access (`ArrayQueue::pop_mut`, the drop, the owning iterator), as
+/// `push_mut` pushes.
+pub(super) fn pop_mut<T>(slot: &mut Slot<T>) -> Option<T> {
+    let state = slot.stamp.read_mut();
+    debug_assert!(state == EMPTY || state == FULL, "settled state {state}");
+    if state != FULL {
         return None;
     }
-    // Relaxed: as above.
-    slot.stamp.store(EMPTY, Ordering::Relaxed);
+    slot.stamp.write_mut(EMPTY);
     // SAFETY: `FULL` means the slot holds an initialised value, and `&mut` access (the
     // caller's) excludes every other thread; the state is `EMPTY` now, so it is read once.
     Some(slot.value.with(|p| unsafe { p.read().assume_init() }))

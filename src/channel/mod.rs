@@ -10,12 +10,16 @@
 //!
 //! - When every [`Sender`] is gone, receivers drain what is left and then get
 //!   `Disconnected`.
-//! - When every [`Receiver`] is gone, `send` fails and hands the value back.
-//! - Values still queued are dropped, each exactly once, when the last handle goes.
+//! - When every [`Receiver`] is gone, `send` fails and hands the value back, and the values
+//!   still queued are dropped at once (by the thread that drops the last receiver, or by a
+//!   sender whose send raced with that drop, whose `send` still returns `Ok`), not when the
+//!   last sender goes. A destructor that panics there unwinds out of that drop or send.
+//! - Every value is dropped exactly once: by its receiver, by that drain, or with the last
+//!   handle.
 //!
 //! # Waiting
 //!
-//! A blocked operation waits on an [`EventCount`](crate::EventCount): a send or receive with
+//! A blocked operation waits on an [`EventCount`]: a send or receive with
 //! nobody waiting pays one load for the wake-up check, and no system call. (The queue's own
 //! `SeqCst` compare-and-swap stands in for the fence the check would otherwise need; over a
 //! capacity-1 ring or a queue of your own, the check is a fence and a load.) A waiter spins
@@ -57,7 +61,7 @@ pub use futures::{RecvFut, RecvStream, SendFut, SendSink};
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
 pub use sender::Sender;
 
-use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+use crate::loom::{fence, Arc, AtomicBool, AtomicUsize, Ordering};
 pub use crate::WaitStrategy;
 use crate::{ArrayQueue, EventCount, LinkedQueue, Queue};
 
@@ -130,8 +134,11 @@ impl<T> Queue<T> for Flavor<T> {
 /// Invariants:
 /// - `senders` and `receivers` count live handles; when either reaches zero, `disconnected`
 ///   is set (and never cleared) and both event counts are notified.
-/// - A value is in `queue` from a successful push until a successful pop, or until the last
-///   handle drops the `Chan` (and with it the queue, which drops what is left).
+/// - A value is in `queue` from a successful push until a successful pop: a receiver's, or one
+///   of `drain`'s once every receiver is gone (`Receiver::drop`, or a sender whose push raced
+///   with it: see `drain_if_abandoned`), or until the last handle drops the `Chan` (and with
+///   it the queue, which drops what is left).
+/// - Once every receiver is gone and every send that pushed has returned, the queue is empty.
 struct Chan<T, Q> {
     queue: Q,
     /// Live `Sender`s.
@@ -167,6 +174,46 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         self.not_full.notify_all();
     }
 
+    /// Every receiver is gone: drops every queued value now, rather than when the last sender
+    /// goes. Called after `disconnect` by the last receiver's drop, and by a sender whose push
+    /// may have come after that drop's drain (`drain_if_abandoned`); several may run at once,
+    /// each value going to one of them.
+    #[cold]
+    fn drain(&self) {
+        // SeqCst fence: after the `SeqCst` store of `disconnected` (ours in `disconnect`, or the
+        // one the sender's re-check saw), before the pops: pairs with the sender's re-check
+        // (see `drain_if_abandoned`), so a push whose sender saw no disconnect is seen here.
+        fence(Ordering::SeqCst);
+        while let Some(value) = self.queue.try_pop() {
+            drop(value);
+        }
+    }
+
+    /// After a successful push: if every receiver went away meanwhile, the last receiver's
+    /// drain may have run before the push, so drain here. Either that drain sees our value,
+    /// or this re-check sees the disconnect.
+    ///
+    /// Why: the receiver stores `disconnected` (`SeqCst`), then fences (`drain`), then pops.
+    /// If our `SeqCst` load misses the store, it precedes the store in the single total order
+    /// `S`. With a `SeqCst` fence between our push and the load (a queue without
+    /// `__seqcst_handoff`, and always under loom), the two fences are ordered so that the
+    /// receiver's pops see what our push wrote (C++20 [atomics.order] p4), for any queue whose
+    /// push and pop meet at a shared location. With a handoff queue our push's `SeqCst`
+    /// read-modify-write precedes the load, hence the store and the receiver's fence, in `S`,
+    /// and its pops answer "empty" only from loads that `S` orders after that write. `parks`
+    /// says whether `notify_one_after` just ran, which fences for a queue without handoff.
+    #[inline(always)]
+    fn drain_if_abandoned(&self, parks: bool) {
+        if (!self.handoff || cfg!(loom)) && !parks {
+            // SeqCst fence: the sender's half of the pair described above.
+            fence(Ordering::SeqCst);
+        }
+        // SeqCst: the re-check above; `disconnected` is on a line this send already read.
+        if self.disconnected.load(Ordering::SeqCst) {
+            self.drain();
+        }
+    }
+
     /// Test-only: receivers and senders registered as waiting (see `Sender::__waiters`).
     fn waiters(&self) -> (usize, usize) {
         (self.not_empty.__waiters(), self.not_full.__waiters())
@@ -180,9 +227,12 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
         match self.queue.try_push(value) {
             Ok(()) => {
-                if self.strategy.parks() {
+                let parks = self.strategy.parks();
+                if parks {
                     self.not_empty.notify_one_after(self.handoff);
                 }
+                // The send still succeeds: it took effect before the disconnect.
+                self.drain_if_abandoned(parks);
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),

@@ -1,6 +1,8 @@
 //! The receiving half of a channel, and its iterators.
 
 use std::fmt;
+use std::iter::FusedIterator;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::{Chan, Flavor, RecvError, RecvTimeoutError, TryRecvError};
@@ -116,7 +118,10 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
     /// assert_eq!(rx.iter().sum::<i32>(), 3);
     /// ```
     pub fn iter(&self) -> Iter<'_, T, Q> {
-        Iter { rx: self }
+        Iter {
+            rx: self,
+            done: false,
+        }
     }
 
     /// A non-blocking iterator: yields the values there now.
@@ -183,6 +188,21 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         self.chan.queue.capacity()
     }
 
+    /// Whether `self` and `other` are handles of the same channel (one is a clone of the other,
+    /// or of a clone of it...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = wharf::channel::bounded::<u8>(1);
+    /// let (_, other) = wharf::channel::bounded::<u8>(1);
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// assert!(!rx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
     /// Test-only: `(receivers, senders)` registered as waiting on this channel now (only the
     /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) strategy registers). Tests poll it to
     /// know that the other side is blocked; not part of the API, and racy by nature.
@@ -191,6 +211,12 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         self.chan.waiters()
     }
 }
+
+// Unwind safety, whatever `T` is, over any queue that is itself `RefUnwindSafe` (wharf's are):
+// the channel layer runs no code of the caller's but the queue's methods (hence the bound), so a
+// panic cannot leave its counters, flags or event counts half-updated (their lock holds `()`).
+impl<T, Q: Queue<T> + RefUnwindSafe> UnwindSafe for Receiver<T, Q> {}
+impl<T, Q: Queue<T> + RefUnwindSafe> RefUnwindSafe for Receiver<T, Q> {}
 
 impl<T, Q: Queue<T>> Clone for Receiver<T, Q> {
     fn clone(&self) -> Self {
@@ -205,6 +231,8 @@ impl<T, Q: Queue<T>> Drop for Receiver<T, Q> {
         // AcqRel: the last receiver's decrement is ordered after every other receiver's pops.
         if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.chan.disconnect();
+            // Nobody can receive what is queued: drop it now, not with the last sender.
+            self.chan.drain();
         }
     }
 }
@@ -219,18 +247,56 @@ impl<T, Q: Queue<T>> fmt::Debug for Receiver<T, Q> {
 }
 
 /// A blocking iterator over a [`Receiver`], from [`Receiver::iter`].
+///
+/// It ends when the channel is empty and every sender is gone, and stays ended
+/// ([`FusedIterator`]).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::bounded(4);
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// let mut it = rx.iter();
+/// assert_eq!(it.next(), Some(1));
+/// assert_eq!(it.next(), None);
+/// assert_eq!(it.next(), None); // for good
+/// ```
 pub struct Iter<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
+    /// Set once `recv` has failed: see `fused_recv`.
+    done: bool,
+}
+
+/// One step of a blocking iterator: `recv`, unless it has failed before.
+///
+/// With wharf's queues a failed `recv` is final anyway: it fails only once every sender is
+/// gone (no handle can make a new one) and the queue, which only the channel can reach, is
+/// empty. A queue of the caller's given to [`with_queue`](super::with_queue) may be
+/// reachable from outside the channel, though (a handle to a shared queue), and a push there
+/// would let `recv` succeed again; `done` keeps the iterators fused whatever the queue.
+#[inline]
+fn fused_recv<T, Q: Queue<T>>(rx: &Receiver<T, Q>, done: &mut bool) -> Option<T> {
+    if *done {
+        return None;
+    }
+    let value = rx.recv().ok();
+    *done = value.is_none();
+    value
 }
 
 impl<T, Q: Queue<T>> Iterator for Iter<'_, T, Q> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
+        fused_recv(self.rx, &mut self.done)
     }
 }
 
+impl<T, Q: Queue<T>> FusedIterator for Iter<'_, T, Q> {}
+
 /// A non-blocking iterator over a [`Receiver`], from [`Receiver::try_iter`].
+///
+/// Not fused: after `None` (nothing there now) it yields again once a value arrives.
 pub struct TryIter<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
 }
@@ -242,23 +308,39 @@ impl<T, Q: Queue<T>> Iterator for TryIter<'_, T, Q> {
     }
 }
 
-/// A blocking iterator that owns its [`Receiver`], from `Receiver::into_iter`.
+/// A blocking iterator that owns its [`Receiver`], from `Receiver::into_iter`; it ends as
+/// [`Iter`] does, for good ([`FusedIterator`]).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = wharf::channel::unbounded();
+/// std::thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
+/// assert_eq!(rx.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+/// ```
 pub struct IntoIter<T, Q: Queue<T> = Flavor<T>> {
     rx: Receiver<T, Q>,
+    /// Set once `recv` has failed: see `fused_recv`.
+    done: bool,
 }
 
 impl<T, Q: Queue<T>> Iterator for IntoIter<T, Q> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
+        fused_recv(&self.rx, &mut self.done)
     }
 }
+
+impl<T, Q: Queue<T>> FusedIterator for IntoIter<T, Q> {}
 
 impl<T, Q: Queue<T>> IntoIterator for Receiver<T, Q> {
     type Item = T;
     type IntoIter = IntoIter<T, Q>;
     fn into_iter(self) -> IntoIter<T, Q> {
-        IntoIter { rx: self }
+        IntoIter {
+            rx: self,
+            done: false,
+        }
     }
 }
 

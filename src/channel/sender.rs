@@ -1,6 +1,7 @@
 //! The sending half of a channel.
 
 use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::{Chan, Flavor, SendError, SendTimeoutError, TrySendError};
@@ -160,6 +161,21 @@ impl<T, Q: Queue<T>> Sender<T, Q> {
         self.chan.queue.capacity()
     }
 
+    /// Whether `self` and `other` are handles of the same channel (one is a clone of the other,
+    /// or of a clone of it...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = wharf::channel::unbounded::<u8>();
+    /// let (other, _) = wharf::channel::unbounded::<u8>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
     /// Test-only: `(receivers, senders)` registered as waiting on this channel now (only the
     /// [`WaitStrategy::SpinPark`](crate::WaitStrategy) strategy registers). Tests poll it to
     /// know that the other side is blocked; not part of the API, and racy by nature.
@@ -168,6 +184,12 @@ impl<T, Q: Queue<T>> Sender<T, Q> {
         self.chan.waiters()
     }
 }
+
+// Unwind safety, whatever `T` is, over any queue that is itself `RefUnwindSafe` (wharf's are):
+// the channel layer runs no code of the caller's but the queue's methods (hence the bound), so a
+// panic cannot leave its counters, flags or event counts half-updated (their lock holds `()`).
+impl<T, Q: Queue<T> + RefUnwindSafe> UnwindSafe for Sender<T, Q> {}
+impl<T, Q: Queue<T> + RefUnwindSafe> RefUnwindSafe for Sender<T, Q> {}
 
 impl<T, Q: Queue<T>> Clone for Sender<T, Q> {
     fn clone(&self) -> Self {
