@@ -87,6 +87,48 @@ impl<T: Send + 'static> Tx<T> for Sender<T, MutexQueue<T>> {
     }
 }
 
+/// A sender whose every send goes through `try_send_batch` (a one-value run), so the batch
+/// path's own re-check after its push is what the race tests exercise.
+struct Batching<T>(Sender<T>);
+
+impl<T> Clone for Batching<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: Send + 'static> Tx<T> for Batching<T> {
+    fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let mut run = vec![value];
+        match self.0.try_send_batch(&mut run) {
+            Ok(1) => Ok(()),
+            Ok(_) => Err(TrySendError::Full(run.pop().unwrap())),
+            Err(_) => Err(TrySendError::Disconnected(run.pop().unwrap())),
+        }
+    }
+    fn cap(&self) -> Option<usize> {
+        self.0.capacity()
+    }
+}
+
+#[test]
+fn racing_batch_senders_leave_nothing_behind() {
+    watchdog("racing_batch_senders_leave_nothing_behind", || {
+        for round in 0..scaled(40) {
+            for_each_kind::<Tracked>(|what, kind| {
+                if let Kind::Wharf(tx, rx) = kind {
+                    race(
+                        &format!("batch {what}, round {round}"),
+                        round,
+                        Batching(tx),
+                        rx,
+                    );
+                }
+            });
+        }
+    });
+}
+
 #[test]
 fn queued_values_dropped_when_last_receiver_drops() {
     for_each_kind::<Tracked>(|what, kind| match kind {

@@ -31,7 +31,12 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             return Err(TrySendError::Disconnected(()));
         }
         let n = self.queue.try_push_batch(values);
-        self.notify_n(&self.not_empty, n);
+        if n > 0 {
+            self.notify_n(&self.not_empty, n);
+            // As after a single push: the run took effect before any disconnect, but a last
+            // receiver's drain may have missed it.
+            self.drain_if_abandoned(self.strategy.parks());
+        }
         Ok(n)
     }
 
