@@ -125,6 +125,7 @@
 //! assert_send(subscriber);
 //! ```
 
+mod batch;
 mod error;
 mod futures;
 mod publisher;

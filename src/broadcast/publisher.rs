@@ -30,7 +30,7 @@ use crate::loom::{Arc, Ordering};
 /// assert_eq!(got, ["from a thread", "from main"]);
 /// ```
 pub struct Publisher<T> {
-    ring: Arc<Ring<T>>,
+    pub(super) ring: Arc<Ring<T>>,
 }
 
 impl<T> Publisher<T> {
@@ -244,7 +244,7 @@ impl<T> fmt::Debug for Publisher<T> {
 /// assert_eq!(subscriber.recv(), Ok(2));
 /// ```
 pub struct SinglePublisher<T> {
-    ring: Arc<Ring<T>>,
+    pub(super) ring: Arc<Ring<T>>,
 }
 
 impl<T> SinglePublisher<T> {

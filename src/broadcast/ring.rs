@@ -231,6 +231,13 @@ impl<T> Ring<T> {
         self.cursor.fetch_add(1, Ordering::SeqCst)
     }
 
+    /// Claims the next `n` sequences among several publishers; returns the first.
+    #[inline]
+    pub(super) fn claim_run(&self, n: u64) -> u64 {
+        // SeqCst: as in `claim_multi`.
+        self.cursor.fetch_add(n, Ordering::SeqCst)
+    }
+
     /// Claims the next sequence among several publishers, only if it has room now
     /// (backpressure's `try_publish`).
     pub(super) fn try_claim_multi(&self) -> Option<u64> {

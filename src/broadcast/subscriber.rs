@@ -160,6 +160,24 @@ impl<T> Subscriber<T> {
         ring.strategy.poll_for(&ring.published, slot, cx, attempt)
     }
 
+    /// The next message if it is there now, cloned; `None` at a miss (not published yet, or
+    /// overwritten: the lag is left for the next receive to report).
+    pub(super) fn take_present(&mut self) -> Option<T>
+    where
+        T: Clone,
+    {
+        let Self { ring, cursor } = self;
+        match ring.read(cursor.next, T::clone) {
+            Ok(value) => Some(Self::took(ring, cursor, value)),
+            Err((Miss::NotYet, _)) => {
+                // Caught up: release what was read, as `poll` does.
+                Self::release(ring, cursor);
+                None
+            }
+            Err((Miss::Overwritten, _)) => None,
+        }
+    }
+
     /// The event count an async receive of this subscriber waits on.
     pub(super) fn published(&self) -> &crate::EventCount {
         &self.ring.published
