@@ -7,6 +7,13 @@
 //! wharf itself, and join every thread explicitly (`pthread_join`, which TSan sees). Values
 //! are boxed, so that a read of a value that was not handed over properly is a read of heap
 //! memory another thread wrote, which TSan (and ASan, for use after free) reports.
+//!
+//! The last handle of a channel or broadcast ring is always dropped by the test's main thread
+//! after it has joined the others (a thread hands its handle back through `join`). std's `Arc`
+//! orders its last drop with an acquire fence, which TSan does not model, so a last drop on a
+//! worker thread would show the teardown racing with the other threads' earlier use; dropped
+//! after the joins, the teardown is ordered for TSan too, and no suppression has to hide the
+//! teardown (or the values it drops) from it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -188,7 +195,11 @@ fn channels_mpmc_with_disconnect() {
             let receivers: Vec<_> = (0..2)
                 .map(|_| {
                     let rx = rx.clone();
-                    thread::spawn(move || rx.iter().map(|b| *b).collect::<Vec<_>>())
+                    // The receiver comes back to be dropped after the joins (see the module docs).
+                    thread::spawn(move || {
+                        let got = rx.iter().map(|b| *b).collect::<Vec<_>>();
+                        (got, rx)
+                    })
                 })
                 .collect();
             drop(rx);
@@ -197,7 +208,7 @@ fn channels_mpmc_with_disconnect() {
             }
             let (mut count, mut sum) = (0, 0);
             for h in receivers {
-                let got = h.join().unwrap();
+                let (got, _rx) = h.join().unwrap();
                 count += got.len() as u64;
                 sum += check_order(&got, 2);
             }
@@ -231,7 +242,7 @@ fn broadcast_backpressure_multi_publisher() {
                 loop {
                     match s.recv() {
                         Ok(v) => got.push(*v),
-                        Err(RecvError::Closed) => return got,
+                        Err(RecvError::Closed) => return (got, s),
                         Err(e) => panic!("backpressure lost messages: {e:?}"),
                     }
                 }
@@ -241,7 +252,8 @@ fn broadcast_backpressure_multi_publisher() {
     for h in publishers {
         h.join().unwrap();
     }
-    let orders: Vec<Vec<u64>> = readers.into_iter().map(|h| h.join().unwrap()).collect();
+    let (orders, _subscribers): (Vec<Vec<u64>>, Vec<_>) =
+        readers.into_iter().map(|h| h.join().unwrap()).unzip();
     for got in &orders {
         assert_eq!(got.len() as u64, 2 * per);
         assert_eq!(check_order(got, 2), expected_sum(2, per));
@@ -272,7 +284,7 @@ fn broadcast_lossy_no_torn_reads() {
                             received += 1;
                         }
                         Err(RecvError::Lagged(m)) => lagged += m,
-                        Err(RecvError::Closed) => return (received, lagged),
+                        Err(RecvError::Closed) => return (received, lagged, s),
                     }
                 }
             })
@@ -285,7 +297,7 @@ fn broadcast_lossy_no_torn_reads() {
     });
     writer.join().unwrap();
     for h in readers {
-        let (received, lagged) = h.join().unwrap();
+        let (received, lagged, _subscriber) = h.join().unwrap();
         assert_eq!(
             received + lagged,
             n,

@@ -12,6 +12,10 @@
 #   rust-src here), hence `-Cunsafe-allow-abi-mismatch=sanitizer`.
 # - `--cfg crossbeam_sanitize_thread` makes crossbeam-epoch use orderings TSan understands in
 #   place of fences it cannot see.
+# - `--cfg crossbeam_sanitize` (TSan run) makes crossbeam-epoch seal its garbage bags after 4
+#   objects instead of 64 and collect all it can each time, so LinkedQueue nodes are freed
+#   within a few pops of being retired. A planted bug (a pop reading a node it had stopped
+#   pinning) went unreported without it (2 runs of 2) and was reported with it (4 of 4).
 # - Each sanitizer builds into its own target directory so it never invalidates the normal
 #   build.
 # - WHARF_TEST_SCALE sizes the stress loops: full size for the TSan file (it is small), a
@@ -21,7 +25,7 @@ set -euo pipefail
 target=x86_64-unknown-linux-gnu
 
 echo "--- ThreadSanitizer"
-WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-1} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize_thread" \
+WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-1} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize_thread --cfg crossbeam_sanitize" \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/.ci/tsan-suppressions.txt" \
     CARGO_TARGET_DIR=target/tsan \
     cargo +nightly test --quiet --target "$target" --lib --test sanitizer_stress
