@@ -5,7 +5,9 @@
 #   shares data through a std Mutex or the join of `thread::scope` gets false reports; see
 #   that file). Known false positives in libtest and std are listed in tsan-suppressions.txt.
 # - ASan runs every unit and integration test, stress tests included.
-# Doc tests are left out: they are examples, and they already ran on stable.
+# Doc tests are left out: they are examples, and they already ran on stable. There is no
+# `--lib`: src/ has no unit tests (every test is an integration test in tests/), and `--tests`
+# would include them anyway.
 #
 # Flags, for anyone reproducing a report by hand:
 # - `-Zsanitizer=...` instruments our code and the dependencies; std is not rebuilt (no
@@ -28,7 +30,7 @@ echo "--- ThreadSanitizer"
 WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-1} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize_thread --cfg crossbeam_sanitize" \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/.ci/tsan-suppressions.txt" \
     CARGO_TARGET_DIR=target/tsan \
-    cargo +nightly test --quiet --target "$target" --lib --test sanitizer_stress
+    cargo +nightly test --quiet --target "$target" --test sanitizer_stress
 
 echo "--- AddressSanitizer + LeakSanitizer"
 # allocator_may_return_null: the absurd-capacity tests ask for more memory than exists and
@@ -36,4 +38,4 @@ echo "--- AddressSanitizer + LeakSanitizer"
 WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-0.2} RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer" \
     ASAN_OPTIONS="detect_leaks=1 allocator_may_return_null=1" \
     CARGO_TARGET_DIR=target/asan \
-    cargo +nightly test --quiet --target "$target" --lib --tests
+    cargo +nightly test --quiet --target "$target" --tests
