@@ -20,14 +20,16 @@
 #   pinning) went unreported without it (2 runs of 2) and was reported with it (4 of 4).
 # - Each sanitizer builds into its own target directory so it never invalidates the normal
 #   build.
-# - WHARF_TEST_SCALE sizes the stress loops: full size for the TSan file (it is small), a
-#   fifth for the ASan run over everything (instrumented code runs several times slower).
+# - WHARF_TEST_SCALE sizes the stress loops: four times the full size for the TSan file (it
+#   is small: 15 to 30 s on the 2-core machine, and more rounds are more interleavings for
+#   TSan to see), a fifth for the ASan run over everything (instrumented code runs several
+#   times slower).
 set -euo pipefail
 
 target=x86_64-unknown-linux-gnu
 
 echo "--- ThreadSanitizer"
-WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-1} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize_thread --cfg crossbeam_sanitize" \
+WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-4} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize_thread --cfg crossbeam_sanitize" \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/.ci/tsan-suppressions.txt" \
     CARGO_TARGET_DIR=target/tsan \
     cargo +nightly test --quiet --target "$target" --test sanitizer_stress
