@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ThreadSanitizer and AddressSanitizer (with LeakSanitizer) on the nightly toolchain.
-# - TSan runs tests/sanitizer_stress.rs: stress over every type, written so that TSan can see
+# - TSan runs tests/sanitizer_stress/: stress over every type, written so that TSan can see
 #   all of the test's own synchronisation (std is precompiled without TSan, so a test that
 #   shares data through a std Mutex or the join of `thread::scope` gets false reports; see
 #   that file). Known false positives in libtest and std are listed in tsan-suppressions.txt.
