@@ -14,10 +14,11 @@
 #   rust-src here), hence `-Cunsafe-allow-abi-mismatch=sanitizer`.
 # - `--cfg crossbeam_sanitize_thread` makes crossbeam-epoch use orderings TSan understands in
 #   place of fences it cannot see.
-# - `--cfg crossbeam_sanitize` (TSan run) makes crossbeam-epoch seal its garbage bags after 4
+# - `--cfg crossbeam_sanitize` (both runs) makes crossbeam-epoch seal its garbage bags after 4
 #   objects instead of 64 and collect all it can each time, so LinkedQueue nodes are freed
 #   within a few pops of being retired. A planted bug (a pop reading a node it had stopped
-#   pinning) went unreported without it (2 runs of 2) and was reported with it (4 of 4).
+#   pinning) went unreported without it (TSan 2 runs of 2, ASan 2 of 2) and was reported
+#   with it (TSan 4 of 4, ASan 2 of 2, both as heap-use-after-free).
 # - Each sanitizer builds into its own target directory so it never invalidates the normal
 #   build.
 # - WHARF_TEST_SCALE sizes the stress loops: four times the full size for the TSan file (it
@@ -37,7 +38,7 @@ WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-4} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-a
 echo "--- AddressSanitizer + LeakSanitizer"
 # allocator_may_return_null: the absurd-capacity tests ask for more memory than exists and
 # expect our clear panic, not ASan's abort.
-WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-0.2} RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer" \
+WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-0.2} RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize" \
     ASAN_OPTIONS="detect_leaks=1 allocator_may_return_null=1" \
     CARGO_TARGET_DIR=target/asan \
     cargo +nightly test --quiet --target "$target" --tests
