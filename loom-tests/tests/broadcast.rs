@@ -310,3 +310,42 @@ fn two_backpressure_subscribers() {
         s.join().unwrap();
     });
 }
+
+/// Backpressure with a release batch of `batch` over a ring of 2: the subscriber tells the
+/// publisher what it has read only every `batch` messages or when it catches up (finds the
+/// next message unpublished), so the publisher, parked on a full ring, depends on exactly
+/// those releases and their wake-ups. Four messages, all received in order, then `Closed`;
+/// a lost wake-up is a loom deadlock, an early overwrite a wrong value or an `UnsafeCell`
+/// race.
+fn batched_release(batch: u64) {
+    model(move || {
+        let (publisher, mut subscriber) = Builder::new(2)
+            .overflow(Overflow::Backpressure)
+            .max_subscribers(1)
+            .__release_batch(batch)
+            .build::<u64>();
+        let p = thread::spawn(move || {
+            for n in 0..4 {
+                publisher.publish(n);
+            }
+        });
+        for n in 0..4 {
+            assert_eq!(subscriber.recv(), Ok(n));
+        }
+        assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+        p.join().unwrap();
+    });
+}
+
+/// Batches of 2: releases come from the batch and from catching up.
+#[test]
+fn backpressure_batched_release_wakes_parked_publisher() {
+    batched_release(2);
+}
+
+/// A batch larger than the ring: only catching up ever releases, so a publisher parked on
+/// the full ring is freed by the catch-up release alone.
+#[test]
+fn backpressure_catch_up_release_wakes_parked_publisher() {
+    batched_release(8);
+}

@@ -177,6 +177,9 @@ pub struct Builder {
     overflow: Overflow,
     strategy: WaitStrategy,
     max_subscribers: usize,
+    /// Loom models only: the backpressure release batch, in place of the capacity's.
+    #[cfg(loom)]
+    release_batch: Option<u64>,
 }
 
 impl Builder {
@@ -194,7 +197,21 @@ impl Builder {
             overflow: Overflow::default(),
             strategy: WaitStrategy::default(),
             max_subscribers: DEFAULT_MAX_SUBSCRIBERS,
+            #[cfg(loom)]
+            release_batch: None,
         }
+    }
+
+    /// Loom models only, not part of the API: makes backpressure subscribers release their
+    /// read slots every `batch` messages (and on catching up) instead of every eighth of the
+    /// ring, so that a model of a small ring can release in batches of 2 or more (the real
+    /// batch is 1 below a capacity of 16).
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn __release_batch(mut self, batch: u64) -> Self {
+        assert!(batch > 0, "a release batch must be at least 1");
+        self.release_batch = Some(batch);
+        self
     }
 
     /// The overflow policy.
@@ -280,12 +297,18 @@ impl Builder {
     }
 
     fn ring<T>(self) -> Arc<Ring<T>> {
-        Arc::new(Ring::new(
+        #[allow(unused_mut)] // mutated under loom only
+        let mut ring = Ring::new(
             self.capacity,
             self.overflow,
             self.strategy,
             self.max_subscribers,
-        ))
+        );
+        #[cfg(loom)]
+        if let Some(batch) = self.release_batch {
+            ring.set_release_batch(batch);
+        }
+        Arc::new(ring)
     }
 }
 

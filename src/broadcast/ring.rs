@@ -178,6 +178,12 @@ impl<T> Ring<T> {
         self.release_batch
     }
 
+    /// Loom models only: see `Builder::__release_batch`.
+    #[cfg(loom)]
+    pub(super) fn set_release_batch(&mut self, batch: u64) {
+        self.release_batch = batch;
+    }
+
     #[inline(always)]
     fn index(&self, seq: u64) -> usize {
         let index = if self.mask != 0 || self.cap == 1 {
