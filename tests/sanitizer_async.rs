@@ -30,7 +30,7 @@ fn join_all<R>(handles: Vec<JoinHandle<R>>) -> Vec<R> {
 type MakeChannel = fn() -> (Sender<Box<u64>>, Receiver<Box<u64>>);
 
 fn tasks_mpmc(make: MakeChannel, producers: usize) {
-    let per = scaled(10_000);
+    let per = scaled(2_500);
     let (tx, rx) = make();
     let senders: Vec<_> = (0..producers)
         .map(|p| {
@@ -93,7 +93,7 @@ impl Wake for Count {
 /// until each arrives, with the registrations, wake-ups and cancellations racing.
 #[test]
 fn cancelled_futures_race_senders() {
-    let rounds = scaled(2_000);
+    let rounds = scaled(1_000);
     let (tx, rx) = bounded::<Box<u64>>(2);
     let sender = thread::spawn(move || {
         for i in 0..rounds as u64 {
