@@ -72,10 +72,12 @@ fn receiver_dropped_while_sender_blocks() {
                 if first.is_err() {
                     assert!(second.is_err());
                 }
-                let second = second.map_err(|e| e.into_inner().id);
-                if first.is_ok() {
-                    // The channel never had room for a second value: the receiver never read.
-                    assert_eq!(second, Err(1));
+                // The receiver never reads, but its drop drains the queue (making room), so
+                // a second send that checked the disconnect before it happened may push and
+                // succeed; its value is then drained by the send itself. A failed send hands
+                // back its own value.
+                if let Err(e) = second {
+                    assert_eq!(e.into_inner().id, 1);
                 }
             })
         };
