@@ -7,24 +7,9 @@ mod common;
 use std::sync::Arc;
 use std::thread;
 
-use common::{check_received, encode, scaled, watchdog, DropTracker, Tracked};
+use common::{check_received, encode, scaled, watchdog, DropTracker, Rng, Tracked};
 use wharf::channel::{bounded, unbounded, RecvError, TryRecvError, TrySendError};
 use wharf::{ArrayQueue, LinkedQueue, Queue};
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
-    }
-}
 
 /// Single-threaded against a model (a `VecDeque`), over capacities that are and are not
 /// powers of two, starting just before the positions wrap around `usize`: every batch takes
@@ -42,8 +27,8 @@ fn array_batches_match_a_model() {
             let mut rng = Rng::new(cap as u64);
             let mut next = 0u64;
             for step in 0..2_000 {
-                if rng.below(2) == 0 {
-                    let n = rng.below(cap + 3);
+                if rng.pick(2) == 0 {
+                    let n = rng.pick(cap + 3);
                     let mut values: Vec<u64> = (next..next + n as u64).collect();
                     let pushed = q.push_batch(&mut values);
                     let room = cap - model.len();
@@ -61,7 +46,7 @@ fn array_batches_match_a_model() {
                     model.extend(next..next + pushed as u64);
                     next += pushed as u64;
                 } else {
-                    let limit = rng.below(cap + 3);
+                    let limit = rng.pick(cap + 3);
                     let mut out = vec![u64::MAX]; // appended to, not overwritten
                     let popped = q.pop_batch(&mut out, limit);
                     let want = if cap == 1 {
@@ -101,11 +86,11 @@ fn array_batches_under_contention() {
                         let mut pending = Vec::new();
                         while seq < per || !pending.is_empty() {
                             if pending.is_empty() {
-                                let n = (1 + rng.below(8)).min(per - seq);
+                                let n = (1 + rng.pick(8)).min(per - seq);
                                 pending.extend((seq..seq + n).map(|s| encode(p, s)));
                                 seq += n;
                             }
-                            if rng.below(4) == 0 {
+                            if rng.pick(4) == 0 {
                                 let v = pending.remove(0);
                                 if let Err(v) = q.push(v) {
                                     pending.insert(0, v);
@@ -127,10 +112,10 @@ fn array_batches_under_contention() {
                         let mut rng = Rng::new(c as u64 + 99);
                         let mut got = Vec::new();
                         loop {
-                            let n = if rng.below(4) == 0 {
+                            let n = if rng.pick(4) == 0 {
                                 q.pop().map(|v| got.push(v)).is_some() as usize
                             } else {
-                                q.pop_batch(&mut got, 1 + rng.below(8))
+                                q.pop_batch(&mut got, 1 + rng.pick(8))
                             };
                             if n == 0 {
                                 if done.load(std::sync::atomic::Ordering::SeqCst) == producers
@@ -211,7 +196,7 @@ fn channel_batches_mpmc() {
                         let mut rng = Rng::new(p as u64 + 1);
                         let mut seq = 0;
                         while seq < per {
-                            let n = (1 + rng.below(10)).min(per - seq);
+                            let n = (1 + rng.pick(10)).min(per - seq);
                             tx.send_batch((seq..seq + n).map(|s| encode(p, s)).collect())
                                 .unwrap();
                             seq += n;
@@ -226,7 +211,7 @@ fn channel_batches_mpmc() {
                     thread::spawn(move || {
                         let mut rng = Rng::new(c as u64 + 50);
                         let mut got = Vec::new();
-                        while rx.recv_many(&mut got, 1 + rng.below(12)).is_ok() {}
+                        while rx.recv_many(&mut got, 1 + rng.pick(12)).is_ok() {}
                         got
                     })
                 })

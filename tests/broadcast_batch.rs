@@ -6,23 +6,8 @@ mod common;
 
 use std::thread;
 
-use common::{scaled, watchdog, DropTracker, Tracked};
+use common::{scaled, watchdog, DropTracker, Rng, Tracked};
 use wharf::broadcast::{backpressure, lossy, Builder, RecvError};
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
-    }
-}
 
 /// A message: publisher, run number, index in the run, run length.
 type Msg = (u8, u32, u16, u16);
@@ -46,7 +31,7 @@ fn runs_stay_contiguous_for_every_subscriber() {
                         let mut rng = Rng::new(i as u64 + 3);
                         let mut got = Vec::new();
                         loop {
-                            match sub.recv_many(&mut got, 1 + rng.below(7)) {
+                            match sub.recv_many(&mut got, 1 + rng.pick(7)) {
                                 Ok(_) => {}
                                 Err(RecvError::Closed) => return got,
                                 Err(e) => panic!("backpressure reported {e:?}"),
@@ -61,7 +46,7 @@ fn runs_stay_contiguous_for_every_subscriber() {
                     thread::spawn(move || {
                         let mut rng = Rng::new(p as u64 + 11);
                         for run in 0..runs {
-                            let len = 1 + rng.below(2 * capacity + 2) as u16;
+                            let len = 1 + rng.pick(2 * capacity + 2) as u16;
                             publisher.publish_batch((0..len).map(|i| (p, run, i, len)).collect());
                         }
                     })

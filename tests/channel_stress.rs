@@ -8,27 +8,12 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use support::{scaled, Counter, Tracked};
+use support::{scaled, Counter, Rng, Tracked};
 use wharf::channel::{
     bounded, unbounded, with_queue_and_strategy, Flavor, Receiver, RecvTimeoutError, Sender,
     TryRecvError, TrySendError,
 };
 use wharf::{ArrayQueue, LinkedQueue, WaitStrategy};
-
-/// A small deterministic generator (xorshift64*), seeded per thread.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
 
 fn channel_of<T>(cap: Option<usize>, s: WaitStrategy) -> (Sender<T>, Receiver<T>) {
     match cap {

@@ -123,18 +123,30 @@ impl<T> Subscriber<T> {
     ) -> Result<R, RecvTimeoutError> {
         let Self { ring, cursor } = self;
         let mut f = Some(f);
-        let attempt = || match Self::poll(ring, cursor, f.take()?) {
+        let mut attempt = Self::attempt(ring, cursor, &mut f);
+        ring.strategy
+            .wait_for(&ring.published, deadline, || {
+                attempt().map(|r| r.map_err(RecvTimeoutError::from))
+            })
+            .unwrap_or(Err(RecvTimeoutError::Timeout))
+    }
+
+    /// One attempt of a waiting receive through the `f` in `f` (handed back while there is
+    /// nothing yet): `None` to wait, else the message, a lag or the close.
+    fn attempt<'s, R, F: FnOnce(&T) -> R>(
+        ring: &'s Ring<T>,
+        cursor: &'s mut Cursor,
+        f: &'s mut Option<F>,
+    ) -> impl FnMut() -> Option<Result<R, RecvError>> + 's {
+        move || match Self::poll(ring, cursor, f.take()?) {
             Ok(out) => Some(Ok(out)),
             Err((TryRecvError::Empty, back)) => {
-                f = back;
+                *f = back;
                 None
             }
-            Err((TryRecvError::Lagged(n), _)) => Some(Err(RecvTimeoutError::Lagged(n))),
-            Err((TryRecvError::Closed, _)) => Some(Err(RecvTimeoutError::Closed)),
-        };
-        ring.strategy
-            .wait_for(&ring.published, deadline, attempt)
-            .unwrap_or(Err(RecvTimeoutError::Timeout))
+            Err((TryRecvError::Lagged(n), _)) => Some(Err(RecvError::Lagged(n))),
+            Err((TryRecvError::Closed, _)) => Some(Err(RecvError::Closed)),
+        }
     }
 
     /// One poll of an async receive through `f`: the message, a lag or the close, or
@@ -148,15 +160,7 @@ impl<T> Subscriber<T> {
     ) -> Poll<Result<R, RecvError>> {
         let Self { ring, cursor } = self;
         let mut f = Some(f);
-        let attempt = || match Self::poll(ring, cursor, f.take()?) {
-            Ok(out) => Some(Ok(out)),
-            Err((TryRecvError::Empty, back)) => {
-                f = back;
-                None
-            }
-            Err((TryRecvError::Lagged(n), _)) => Some(Err(RecvError::Lagged(n))),
-            Err((TryRecvError::Closed, _)) => Some(Err(RecvError::Closed)),
-        };
+        let attempt = Self::attempt(ring, cursor, &mut f);
         ring.strategy.poll_for(&ring.published, slot, cx, attempt)
     }
 

@@ -156,7 +156,7 @@ mod support;
 
 // Not every test binary that includes this module uses it.
 #[allow(unused_imports)]
-pub use support::{panic_message, watchdog};
+pub use support::{panic_message, watchdog, Rng};
 
 /// Pushes `value` through the [`Queue`](wharf::Queue) trait, yielding while the queue is full.
 pub fn push_until_ok<Q: wharf::Queue<T>, T>(q: &Q, mut value: T) {

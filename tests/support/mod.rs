@@ -194,3 +194,28 @@ pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
         "<non-string panic payload>".to_owned()
     }
 }
+
+/// A small deterministic generator (xorshift64*), seeded per thread, for stress tests that
+/// vary their steps.
+#[derive(Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed` (any value; it is mixed and made odd).
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// A number below `n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+
+    /// An index below `n` (`n > 0`).
+    pub fn pick(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
+    }
+}
