@@ -159,24 +159,31 @@ fn array_drops() {
     watchdog("array_drops", || {
         for cap in [1, 2, 3] {
             // Filled exclusively, partly popped exclusively, dropped: each value dropped once.
-            let t = DropTracker::new(4 * cap);
+            let t = DropTracker::new(4 * cap + 4);
             let mut q = ArrayQueue::new(cap);
             let mut id = 0;
+            // The value a full `push_mut` handed back, pushed again next time (never dropped
+            // on the way, so its id counts once).
+            let mut pending: Option<Tracked> = None;
             for _ in 0..3 {
-                while q
-                    .push_mut(Tracked::new(&t, id))
-                    .map_err(std::mem::forget)
-                    .is_ok()
-                {
-                    id += 1;
+                loop {
+                    let value = pending.take().unwrap_or_else(|| {
+                        id += 1;
+                        Tracked::new(&t, id - 1)
+                    });
+                    if let Err(back) = q.push_mut(value) {
+                        assert_eq!(t.drops(back.id), 0, "a refused push_mut dropped its value");
+                        pending = Some(back);
+                        break;
+                    }
                 }
                 let v = q.pop_mut().unwrap();
                 assert_eq!(t.drops(v.id), 0, "pop_mut must not drop the value");
                 drop(v);
             }
-            // A value handed back by a full `push_mut` was forgotten above, so it never counts.
             assert_eq!(t.total(), 3);
             drop(q);
+            drop(pending);
             t.assert_dropped_once(0..id);
         }
     });
