@@ -232,7 +232,8 @@ fn send_batch_hands_back_the_unsent_rest() {
     let sender = thread::spawn(move || tx.send_batch((0..10).collect()));
     let mut got = Vec::new();
     while got.len() < 4 {
-        rx.recv_many(&mut got, 4).unwrap();
+        let want = 4 - got.len();
+        rx.recv_many(&mut got, want).unwrap();
     }
     // Wait until the sender has refilled the ring and is blocked on the rest.
     while !rx.is_full() || rx.__waiters().1 == 0 {
