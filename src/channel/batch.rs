@@ -8,23 +8,9 @@ use super::{
     Chan, Receiver, RecvError, RecvTimeoutError, SendError, SendTimeoutError, Sender, TryRecvError,
     TrySendError,
 };
-use crate::{EventCount, Queue};
+use crate::Queue;
 
 impl<T, Q: Queue<T>> Chan<T, Q> {
-    /// Tells waiters on `ec` that `n` values (or slots) arrived: one waiter for one, all of
-    /// them for more (each may take one).
-    #[inline]
-    fn notify_n(&self, ec: &EventCount, n: usize) {
-        if !self.strategy.parks() || n == 0 {
-            return;
-        }
-        if n == 1 {
-            ec.notify_one_after(self.handoff);
-        } else {
-            ec.notify_all();
-        }
-    }
-
     /// One non-blocking batch send: how many of `values` went in (taken from its front).
     fn try_send_batch(&self, values: &mut Vec<T>) -> Result<usize, TrySendError<()>> {
         if self.is_disconnected() {
@@ -32,10 +18,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
         let n = self.queue.try_push_batch(values);
         if n > 0 {
-            self.notify_n(&self.not_empty, n);
-            // As after a single push: the run took effect before any disconnect, but a last
-            // receiver's drain may have missed it.
-            self.drain_if_abandoned(self.strategy.parks());
+            self.pushed(n);
         }
         Ok(n)
     }
@@ -71,9 +54,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
         let n = self.queue.try_pop_batch(out, limit);
         if n > 0 {
-            if self.bounded {
-                self.notify_n(&self.not_full, n);
-            }
+            self.popped(n);
             return Ok(n);
         }
         if !self.is_disconnected() {

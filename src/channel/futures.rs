@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 
-use super::{Chan, Flavor, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
+use super::{Chan, Flavor, Receiver, RecvError, SendError, Sender, TrySendError};
 use crate::event_count::TaskSlot;
 use crate::Queue;
 
@@ -20,11 +20,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     /// on `not_empty` through `slot`.
     fn poll_recv(&self, slot: &mut TaskSlot, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         self.strategy
-            .poll_for(&self.not_empty, slot, cx, || match self.try_recv() {
-                Ok(value) => Some(Ok(value)),
-                Err(TryRecvError::Disconnected) => Some(Err(RecvError)),
-                Err(TryRecvError::Empty) => None,
-            })
+            .poll_for(&self.not_empty, slot, cx, || self.recv_attempt())
     }
 
     /// One poll of a send of the value in `held` (taken from it once sent or refused):
@@ -38,17 +34,9 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if held.is_none() {
             return Poll::Ready(Ok(()));
         }
-        self.strategy.poll_for(&self.not_full, slot, cx, || {
-            let value = held.take()?;
-            match self.try_send(value) {
-                Ok(()) => Some(Ok(())),
-                Err(TrySendError::Disconnected(v)) => Some(Err(SendError(v))),
-                Err(TrySendError::Full(v)) => {
-                    *held = Some(v);
-                    None
-                }
-            }
-        })
+        self.strategy
+            .poll_for(&self.not_full, slot, cx, || self.send_attempt(held))
+            .map(|r| r.map_err(SendError))
     }
 }
 

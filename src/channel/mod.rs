@@ -227,37 +227,67 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
         match self.queue.try_push(value) {
             Ok(()) => {
-                let parks = self.strategy.parks();
-                if parks {
-                    self.not_empty.notify_one_after(self.handoff);
-                }
-                // The send still succeeds: it took effect before the disconnect.
-                self.drain_if_abandoned(parks);
+                self.pushed(1);
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
         }
     }
 
+    /// After `n` values went in (single or batch send): wakes receivers, then re-checks the
+    /// disconnect (the send still succeeds: it took effect before the disconnect).
+    #[inline(always)]
+    fn pushed(&self, n: usize) {
+        let parks = self.strategy.parks();
+        if parks {
+            self.notify_n(&self.not_empty, n);
+        }
+        self.drain_if_abandoned(parks);
+    }
+
+    /// After `n` values came out (single or batch receive): wakes senders waiting for room.
+    #[inline(always)]
+    fn popped(&self, n: usize) {
+        if self.bounded && self.strategy.parks() {
+            self.notify_n(&self.not_full, n);
+        }
+    }
+
+    /// Tells waiters on `ec` that `n > 0` values (or slots) arrived: one waiter for one, all
+    /// of them for more (each may take one). Only for a parking strategy.
+    #[inline(always)]
+    fn notify_n(&self, ec: &EventCount, n: usize) {
+        if n == 1 {
+            ec.notify_one_after(self.handoff);
+        } else {
+            ec.notify_all();
+        }
+    }
+
+    /// One attempt of a waiting send of the value in `held`: `None` (the value back in
+    /// `held`) while the channel is full, else sent or, with the value, disconnected. Shared
+    /// by the blocking and the async send.
+    #[inline]
+    fn send_attempt(&self, held: &mut Option<T>) -> Option<Result<(), T>> {
+        match self.try_send(held.take()?) {
+            Ok(()) => Some(Ok(())),
+            Err(TrySendError::Disconnected(v)) => Some(Err(v)),
+            Err(TrySendError::Full(v)) => {
+                *held = Some(v);
+                None
+            }
+        }
+    }
+
     /// Sends, waiting for room until `deadline`.
     fn send_until(&self, value: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
-        let value = match self.try_send(value) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Disconnected(v)) => return Err(SendTimeoutError::Disconnected(v)),
-            Err(TrySendError::Full(v)) => v,
-        };
         let mut held = Some(value);
-        let sent = self.strategy.wait_for(&self.not_full, deadline, || {
-            let value = held.take()?;
-            match self.try_send(value) {
-                Ok(()) => Some(Ok(())),
-                Err(TrySendError::Disconnected(v)) => Some(Err(v)),
-                Err(TrySendError::Full(v)) => {
-                    held = Some(v);
-                    None
-                }
-            }
-        });
+        let sent = match self.send_attempt(&mut held) {
+            Some(done) => Some(done),
+            None => self
+                .strategy
+                .wait_for(&self.not_full, deadline, || self.send_attempt(&mut held)),
+        };
         match sent {
             Some(Ok(())) => Ok(()),
             Some(Err(v)) => Err(SendTimeoutError::Disconnected(v)),
@@ -271,9 +301,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     #[inline]
     fn try_recv(&self) -> Result<T, TryRecvError> {
         if let Some(value) = self.queue.try_pop() {
-            if self.bounded && self.strategy.parks() {
-                self.not_full.notify_one_after(self.handoff);
-            }
+            self.popped(1);
             return Ok(value);
         }
         if !self.is_disconnected() {
@@ -283,12 +311,22 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         self.queue.try_pop().ok_or(TryRecvError::Disconnected)
     }
 
+    /// One attempt of a waiting receive: `None` while the channel is empty, else a value or
+    /// the disconnect. Shared by the blocking and the async receive.
+    #[inline]
+    fn recv_attempt(&self) -> Option<Result<T, RecvError>> {
+        match self.try_recv() {
+            Ok(value) => Some(Ok(value)),
+            Err(TryRecvError::Disconnected) => Some(Err(RecvError)),
+            Err(TryRecvError::Empty) => None,
+        }
+    }
+
     /// Receives, waiting for a value until `deadline`.
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-        let attempt = || match self.try_recv() {
-            Ok(value) => Some(Ok(value)),
-            Err(TryRecvError::Disconnected) => Some(Err(RecvTimeoutError::Disconnected)),
-            Err(TryRecvError::Empty) => None,
+        let attempt = || {
+            self.recv_attempt()
+                .map(|r| r.map_err(|RecvError| RecvTimeoutError::Disconnected))
         };
         self.strategy
             .wait_for(&self.not_empty, deadline, attempt)

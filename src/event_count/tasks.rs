@@ -142,9 +142,7 @@ impl EventCount {
         let mut list = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         let found = list.remove(id);
         if found {
-            // Relaxed: like a `Key`'s drop, a late decrement only sends a notifier to look.
-            self.task_count.fetch_sub(1, Ordering::Relaxed);
-            self.state.fetch_sub(ONE_WAITER, Ordering::Relaxed);
+            self.release(1);
         }
         found
     }
@@ -183,9 +181,10 @@ impl EventCount {
         }
     }
 
-    /// Takes `n` notified tasks out of the counts (the caller holds the list's lock).
+    /// Takes `n` tasks that left the list out of the counts (the caller holds the list's
+    /// lock).
     fn release(&self, n: usize) {
-        // Relaxed: as in `unregister`.
+        // Relaxed: like a `Key`'s drop, a late decrement only sends a notifier to look.
         self.task_count.fetch_sub(n, Ordering::Relaxed);
         self.state
             .fetch_sub(n as u64 * ONE_WAITER, Ordering::Relaxed);
