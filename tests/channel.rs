@@ -461,18 +461,30 @@ fn blocked_receiver_woken_by_last_sender_drop() {
 #[test]
 fn blocked_sender_woken_by_last_receiver_drop() {
     for s in STRATEGIES {
-        let (tx, rx) = bounded_with::<u8>(1, s);
-        tx.send(1).unwrap();
+        let counter = Counter::with_ids(2);
+        let (tx, rx) = bounded_with(1, s);
+        tx.send(counter.track(0, ())).unwrap();
         let rx2 = rx.clone();
-        let sender = thread::spawn(move || tx.send(2));
+        let sender = {
+            let counter = counter.clone();
+            thread::spawn(move || tx.send(counter.track(1, ())).map_err(|e| e.into_inner().id))
+        };
         until_blocked(s, || rx.__waiters().1 > 0);
         drop(rx);
         let other = thread::spawn(move || {
             until_blocked(s, || rx2.__waiters().1 > 0);
             drop(rx2);
         });
-        assert_eq!(sender.join().unwrap(), Err(SendError(2)), "{s:?}");
+        // The last receiver's drop disconnects, then drains value 0, making room. A waiting
+        // send whose last disconnect check came before the disconnect may then push value 1
+        // and return `Ok`: its re-check drains the value before it returns. Otherwise the
+        // send hands value 1 back. Either way the send returns, and each value is dropped
+        // exactly once, by the time the threads are joined.
+        let sent = sender.join().unwrap();
+        assert!(matches!(sent, Ok(()) | Err(1)), "{s:?}: {sent:?}");
         other.join().unwrap();
+        assert_eq!((counter.drops_of(0), counter.drops_of(1)), (1, 1), "{s:?}");
+        assert_eq!(counter.live(), 0, "{s:?}");
     }
 }
 

@@ -37,7 +37,10 @@ impl<T, Q: Queue<T>> Sender<T, Q> {
     ///
     /// # Errors
     ///
-    /// Hands the value back in [`SendError`] if every receiver is gone.
+    /// Hands the value back in [`SendError`] if every receiver is gone. `Ok` means the value
+    /// entered the channel, not that it was received: a send racing with the drop of the last
+    /// receiver may return `Ok` (it took effect before the disconnect), and its value is then
+    /// dropped with the rest of the queue, by the time both the send and that drop returned.
     ///
     /// # Examples
     ///
