@@ -38,6 +38,7 @@ use crossbeam_utils::CachePadded;
 use crate::loom::{AtomicMut, AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
 
+mod batch;
 mod exclusive;
 
 pub use exclusive::IntoIter;
@@ -172,15 +173,40 @@ impl<T> Node<T> {
 
     /// A fresh node whose slot 0 holds `value` (published, and claimed through `enq`): the node
     /// a producer links when the last one is full.
+    #[inline]
     fn boxed_with(id: usize, value: T) -> Owned<Self> {
+        Self::boxed_filled(id, core::iter::once(value))
+    }
+
+    /// A fresh node whose first slots hold the first `BLOCK` values of `values` (published,
+    /// and claimed through `enq`); the rest of `values` is not touched.
+    fn boxed_filled(id: usize, values: impl Iterator<Item = T>) -> Owned<Self> {
         let mut fresh = Self::boxed(id);
-        let slot = &mut fresh.slots[0];
-        // SAFETY: the node is not shared yet, so we own every slot; slot 0 holds no value.
-        slot.value
-            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-        slot.state.write_mut(WRITTEN);
-        fresh.enq.write_mut(1);
+        let mut filled = 0;
+        for (slot, value) in fresh.slots.iter_mut().zip(values) {
+            // SAFETY: the node is not shared yet, so we own every slot; a fresh slot holds no
+            // value.
+            slot.value
+                .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+            slot.state.write_mut(WRITTEN);
+            filled += 1;
+        }
+        fresh.enq.write_mut(filled);
         fresh
+    }
+
+    /// Moves the value out of slot `i`, leaving the slot without one.
+    ///
+    /// # Safety
+    ///
+    /// The slot holds a value (it was written) that nobody else will read: the caller owns
+    /// it, as the producer of a node that was never shared does.
+    #[inline]
+    unsafe fn take_back(&self, i: usize) -> T {
+        // SAFETY: the caller's contract.
+        self.slots[i]
+            .value
+            .with(|p| unsafe { p.read().assume_init() })
     }
 }
 
@@ -373,22 +399,47 @@ impl<T> LinkedQueue<T> {
         value: T,
         guard: &Guard,
     ) -> Result<(), T> {
-        // Acquire: pairs with the Release CAS that linked the next node.
-        let next = node.next.load(Ordering::Acquire, guard);
-        if !next.is_null() {
-            // Release: pairs with the Acquire loads of `tail`. Failure means another thread
-            // moved it already.
-            let _ =
-                self.tail
-                    .compare_exchange(tail, next, Ordering::Release, Ordering::Relaxed, guard);
+        if self.help_tail(tail, node, guard) {
             return Err(value);
         }
-        let fresh = Node::boxed_with(node.id + 1, value);
+        self.link(tail, node, Node::boxed_with(node.id + 1, value), guard)
+            // SAFETY: we wrote slot 0 of the lost node and nobody else has seen it.
+            .map_err(|lost| unsafe { lost.take_back(0) })
+    }
+
+    /// If the full node `node` behind `tail` has a successor, helps `tail` onto it (a lagging
+    /// `tail`) and says so; the caller then tries again from the new `tail`.
+    #[inline]
+    fn help_tail(&self, tail: Shared<'_, Node<T>>, node: &Node<T>, guard: &Guard) -> bool {
+        // Acquire: pairs with the Release CAS that linked the next node.
+        let next = node.next.load(Ordering::Acquire, guard);
+        if next.is_null() {
+            return false;
+        }
+        // Release: pairs with the Acquire loads of `tail`. Failure means another thread
+        // moved it already.
+        let _ = self
+            .tail
+            .compare_exchange(tail, next, Ordering::Release, Ordering::Relaxed, guard);
+        true
+    }
+
+    /// Links `fresh` (holding the caller's values) after the full node `node` behind `tail`,
+    /// and moves `tail` onto it; hands `fresh` back if another producer linked a node first.
+    #[inline]
+    fn link(
+        &self,
+        tail: Shared<'_, Node<T>>,
+        node: &Node<T>,
+        fresh: Owned<Node<T>>,
+        guard: &Guard,
+    ) -> Result<(), Owned<Node<T>>> {
         // Release: publishes the new node's contents to whoever loads `next` or `tail`.
-        // SeqCst: the value in slot 0 becomes available with this write, and a pop that finds
-        // the old node used up answers "empty" from its load of `next`; `__seqcst_handoff`
-        // promises that such writes are `SeqCst` (the same locked instruction on x86).
-        // Relaxed on failure: we lost the race and take our value back; nothing to order.
+        // SeqCst: the values in the node become available with this write, and a pop that
+        // finds the old node used up answers "empty" from its load of `next`;
+        // `__seqcst_handoff` promises that such writes are `SeqCst` (the same locked
+        // instruction on x86). Relaxed on failure: we lost the race and take our node back;
+        // nothing to order.
         match node.next.compare_exchange(
             Shared::null(),
             fresh,
@@ -407,15 +458,9 @@ impl<T> LinkedQueue<T> {
                 );
                 Ok(())
             }
-            Err(lost) => {
-                // Another producer linked its node first: take our value back; the node was
-                // never shared and its slots are `MaybeUninit`, so dropping it frees memory only.
-                // SAFETY: we wrote slot 0 above and nobody else has seen this node.
-                let value = lost.new.slots[0]
-                    .value
-                    .with(|p| unsafe { p.read().assume_init() });
-                Err(value)
-            }
+            // The node was never shared and its slots are `MaybeUninit`, so dropping it after
+            // the caller takes its values back frees memory only.
+            Err(lost) => Err(lost.new),
         }
     }
 
@@ -639,6 +684,14 @@ impl<T> Queue<T> for LinkedQueue<T> {
     }
     fn is_full(&self) -> bool {
         false
+    }
+    fn try_push_batch(&self, values: &mut Vec<T>) -> usize {
+        let n = values.len();
+        self.push_batch(values);
+        n
+    }
+    fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
+        self.pop_batch(out, limit)
     }
     /// A value becomes available through a `SeqCst` compare-and-swap: the claim of `enq`, or
     /// the link of a new node (whose slot 0 holds it). A pop answers "empty" only from a

@@ -59,8 +59,8 @@ pub trait Queue<T> {
     /// Pushes values from the front of `values`, in order, while there is room, removing
     /// them from `values`; returns how many went in. Never waits.
     ///
-    /// The default pushes one at a time; [`ArrayQueue`](crate::ArrayQueue) claims the whole
-    /// run with one compare-and-swap.
+    /// The default pushes one at a time; [`ArrayQueue`](crate::ArrayQueue) and
+    /// [`LinkedQueue`](crate::LinkedQueue) claim each run of slots with one compare-and-swap.
     ///
     /// # Examples
     ///
@@ -88,8 +88,8 @@ pub trait Queue<T> {
     /// Pops up to `limit` of the oldest values, in order, appending them to `out`; returns
     /// how many. Never waits.
     ///
-    /// The default pops one at a time; [`ArrayQueue`](crate::ArrayQueue) claims the whole
-    /// run with one compare-and-swap.
+    /// The default pops one at a time; [`ArrayQueue`](crate::ArrayQueue) and
+    /// [`LinkedQueue`](crate::LinkedQueue) claim each run of slots with one compare-and-swap.
     ///
     /// # Examples
     ///

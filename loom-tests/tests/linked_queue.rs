@@ -231,3 +231,79 @@ fn two_consumers_race_a_producer_taken_path() {
         assert_eq!(all, [1, 2]);
     });
 }
+
+/// A batch push of three values (a run of two slots in the first node, then a fresh node
+/// linked already holding the third; `BLOCK` is 2 under loom) races two single pop attempts:
+/// a pop that claims a slot of the run before it is written marks it `TAKEN`, and the batch
+/// must put that value, and every later one, after it. Whatever was popped and what is left
+/// form the batch's order exactly.
+#[test]
+fn batch_push_races_single_pops() {
+    model(|| {
+        let q = Arc::new(LinkedQueue::new());
+        let producer = {
+            let q = q.clone();
+            thread::spawn(move || {
+                let mut values = vec![1, 2, 3];
+                q.push_batch(&mut values);
+                assert!(values.is_empty());
+            })
+        };
+        let mut seen: Vec<i32> = (0..2).filter_map(|_| q.pop()).collect();
+        producer.join().unwrap();
+        seen.extend(std::iter::from_fn(|| q.pop()));
+        assert_eq!(seen, [1, 2, 3]);
+    });
+}
+
+/// Two batch pop attempts race single pushes of 1, 2 and 3 (the third in a second node): a
+/// batch claims only slots already published, in order, and goes on into the next node;
+/// nothing is taken twice. The rest is drained by batches afterwards.
+#[test]
+fn batch_pop_races_single_pushes() {
+    model(|| {
+        let q = Arc::new(LinkedQueue::new());
+        let producer = {
+            let q = q.clone();
+            thread::spawn(move || {
+                for v in 1..=3 {
+                    q.push(v);
+                }
+            })
+        };
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            q.pop_batch(&mut got, 3);
+        }
+        producer.join().unwrap();
+        while q.pop_batch(&mut got, 3) > 0 {}
+        assert_eq!(got, [1, 2, 3]);
+    });
+}
+
+/// Two batch pushes of two values each race to link a node after a full first node (`BLOCK`
+/// is 2 under loom): each builds a fresh node holding both its values, one links it and the
+/// other takes its values back, in order, and pushes them after. Every value comes out once,
+/// each batch's values in order.
+#[test]
+fn batch_pushes_race_to_link() {
+    model(|| {
+        let q = Arc::new(LinkedQueue::new());
+        q.push(0);
+        q.push(1);
+        let other = {
+            let q = q.clone();
+            thread::spawn(move || q.push_batch(&mut vec![10, 11]))
+        };
+        q.push_batch(&mut vec![20, 21]);
+        other.join().unwrap();
+        let mut out = Vec::new();
+        while q.pop_batch(&mut out, 8) > 0 {}
+        assert_eq!(out[..2], [0, 1]);
+        let rest = &out[2..];
+        assert_per_producer_order(rest);
+        let mut sorted = rest.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [10, 11, 20, 21]);
+    });
+}

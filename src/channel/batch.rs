@@ -1,6 +1,6 @@
 //! Batches through a channel: many values per call, claimed from the queue as one run where
-//! the queue can (`Queue::try_push_batch`, `Queue::try_pop_batch`; one compare-and-swap for
-//! a bounded channel's ring).
+//! the queue can (`Queue::try_push_batch`, `Queue::try_pop_batch`; one compare-and-swap per
+//! run for a bounded channel's ring and per node for an unbounded channel's list).
 
 use std::time::Instant;
 

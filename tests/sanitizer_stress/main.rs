@@ -36,8 +36,14 @@ fn join_all<R>(handles: Vec<JoinHandle<R>>) -> Vec<R> {
 }
 
 /// `producers` threads push `per` boxed values each, `consumers` threads pop until all have
-/// arrived; the multiset and per-producer order are checked.
-fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(q: Q, producers: usize, consumers: usize) {
+/// arrived; the multiset and per-producer order are checked. With `batch` above 1, pushes and
+/// pops go through the batch methods, in runs of 1 to `batch` values (cycling).
+fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(
+    q: Q,
+    producers: usize,
+    consumers: usize,
+    batch: usize,
+) {
     let per = scaled(20_000);
     let q = Arc::new(q);
     let taken = Arc::new(AtomicUsize::new(0));
@@ -46,10 +52,26 @@ fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(q: Q, producers: usize, cons
         .map(|p| {
             let q = q.clone();
             thread::spawn(move || {
-                for seq in 0..per {
-                    let mut v = Box::new(encode(p, seq));
-                    while let Err(back) = q.try_push(v) {
-                        v = back;
+                let mut seq = 0;
+                let mut pending = Vec::new();
+                while seq < per || !pending.is_empty() {
+                    if pending.is_empty() {
+                        let n = (1 + seq % batch).min(per - seq);
+                        pending.extend((seq..seq + n).map(|s| Box::new(encode(p, s))));
+                        seq += n;
+                    }
+                    let pushed = if batch == 1 {
+                        match q.try_push(pending.pop().unwrap()) {
+                            Ok(()) => 1,
+                            Err(back) => {
+                                pending.push(back);
+                                0
+                            }
+                        }
+                    } else {
+                        q.try_push_batch(&mut pending)
+                    };
+                    if pushed == 0 {
                         thread::yield_now();
                     }
                 }
@@ -57,18 +79,25 @@ fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(q: Q, producers: usize, cons
         })
         .collect();
     let poppers: Vec<_> = (0..consumers)
-        .map(|_| {
+        .map(|c| {
             let (q, taken) = (q.clone(), taken.clone());
             thread::spawn(move || {
                 let mut got = Vec::new();
+                let mut boxes = Vec::new();
+                let mut round = c;
                 while taken.load(Ordering::Relaxed) < total {
-                    match q.try_pop() {
-                        Some(v) => {
-                            got.push(*v);
-                            taken.fetch_add(1, Ordering::Relaxed);
-                        }
-                        None => thread::yield_now(),
+                    let popped = if batch == 1 {
+                        q.try_pop().map(|v| boxes.push(v)).is_some() as usize
+                    } else {
+                        round += 1;
+                        q.try_pop_batch(&mut boxes, 1 + round % batch)
+                    };
+                    if popped == 0 {
+                        thread::yield_now();
+                        continue;
                     }
+                    got.extend(boxes.drain(..).map(|v| *v));
+                    taken.fetch_add(popped, Ordering::Relaxed);
                 }
                 got
             })
@@ -85,7 +114,15 @@ fn array_queue_mpmc() {
     // 1: the single-slot state machine; 2 and 3: many laps over a small ring (a power of two
     // and not); 64: the common case.
     for cap in [1, 2, 3, 64] {
-        mpmc(ArrayQueue::new(cap), 2, 2);
+        mpmc(ArrayQueue::new(cap), 2, 2, 1);
+    }
+}
+
+#[test]
+fn array_queue_batches_mpmc() {
+    // Runs straddling the wrap of a small ring, and runs well inside a larger one.
+    for cap in [3, 64] {
+        mpmc(ArrayQueue::new(cap), 2, 2, 8);
     }
 }
 
@@ -177,7 +214,17 @@ fn force_push_races_pop(cap: usize) {
 
 #[test]
 fn linked_queue_mpmc() {
-    mpmc(LinkedQueue::new(), 2, 2);
+    mpmc(LinkedQueue::new(), 2, 2, 1);
+}
+
+#[test]
+fn linked_queue_batches_mpmc() {
+    // Short runs (consumers catch them half-written) and runs longer than a node (fresh
+    // nodes linked already full).
+    let block = LinkedQueue::<Box<u64>>::__SLOTS_PER_NODE;
+    for batch in [4, 2 * block + 1] {
+        mpmc(LinkedQueue::new(), 2, 2, batch);
+    }
 }
 
 #[test]
