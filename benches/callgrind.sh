@@ -33,7 +33,8 @@ instructions() {
 
 declare -A per_pair
 printf '%-16s %14s %14s %12s\n' contender "Ir(N=$n1)" "Ir(N=$n2)" "instr/pair"
-for key in empty wharf-array crossbeam-array cq-bounded heapless-mpmc wharf-linked crossbeam-seg cq-unbounded; do
+for key in empty wharf-array crossbeam-array cq-bounded heapless-mpmc wharf-linked crossbeam-seg cq-unbounded \
+    wharf-array-batch32 wharf-linked-batch32; do
     a=$(instructions "$key" "$n1")
     b=$(instructions "$key" "$n2")
     per_pair[$key]=$(awk -v a="$a" -v b="$b" -v n1="$n1" -v n2="$n2" \
@@ -53,6 +54,7 @@ echo "  wharf ArrayQueue ${per_pair[wharf-array]} vs concurrent-queue bounded ${
 verdict=$(awk -v a="${per_pair[wharf-linked]}" -v s="${per_pair[crossbeam-seg]}" 'BEGIN { print (a <= s) ? "met" : "MISSED" }')
 echo "  wharf LinkedQueue ${per_pair[wharf-linked]} vs crossbeam SegQueue ${per_pair[crossbeam-seg]}: $(ratio "${per_pair[wharf-linked]}" "${per_pair[crossbeam-seg]}")x (target: no more than SegQueue: $verdict)"
 echo "  wharf LinkedQueue ${per_pair[wharf-linked]} vs concurrent-queue unbounded ${per_pair[cq-unbounded]}: $(ratio "${per_pair[wharf-linked]}" "${per_pair[cq-unbounded]}")x"
+echo "  batches of 32 (per value, vectors' own work included): wharf ArrayQueue ${per_pair[wharf-array-batch32]} ($(ratio "${per_pair[wharf-array-batch32]}" "${per_pair[wharf-array]}")x its single pair), wharf LinkedQueue ${per_pair[wharf-linked-batch32]} ($(ratio "${per_pair[wharf-linked-batch32]}" "${per_pair[wharf-linked]}")x its single pair)"
 
 echo
 # The blocking channels' send+recv against try_send+try_recv, in a binary of their own.

@@ -489,25 +489,26 @@ impl<T> ArrayQueue<T> {
         {
             // SAFETY: our CAS moved `head` off `head` while the stamp said the slot held the
             // value pushed at `head`.
-            return Some(unsafe { self.empty(slot, head) });
+            return Some(unsafe { Self::empty(slot, head, self.laps.one_lap) });
         }
         self.pop_slow()
     }
 
     /// Takes the value out of `slot`, claimed for position `pos`, and frees the slot for the
-    /// next lap.
+    /// next lap (`one_lap` is `self.laps.one_lap`: passed in, so that a batch's loop keeps it
+    /// in a register across its stores).
     ///
     /// # Safety
     ///
     /// The caller moved `head` off `pos` while the slot's stamp was `pos + 1` (full for
     /// `pos`), so the value is initialised and no other thread touches it.
     #[inline(always)]
-    unsafe fn empty(&self, slot: &Slot<T>, pos: usize) -> T {
+    unsafe fn empty(slot: &Slot<T>, pos: usize, one_lap: usize) -> T {
         // SAFETY: the caller owns the slot's initialised value (above).
         let value = slot.value.with(|p| unsafe { p.read().assume_init() });
         // Release: our read happens before the next lap's producer writes.
         slot.stamp
-            .store(pos.wrapping_add(self.laps.one_lap), Ordering::Release);
+            .store(pos.wrapping_add(one_lap), Ordering::Release);
         value
     }
 
@@ -534,7 +535,7 @@ impl<T> ArrayQueue<T> {
                     Ok(_) => {
                         // SAFETY: our CAS moved `head` off `head` while the stamp was
                         // `head + 1`.
-                        return Some(unsafe { self.empty(slot, head) });
+                        return Some(unsafe { Self::empty(slot, head, self.laps.one_lap) });
                     }
                     Err(current) => {
                         head = current;

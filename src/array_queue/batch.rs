@@ -14,7 +14,7 @@
 //! (`Queue::__seqcst_handoff`), and it waits out a neighbour that claimed the slot and has
 //! not finished.
 
-use super::{ArrayQueue, Slot};
+use super::ArrayQueue;
 use crate::loom::{Backoff, Ordering};
 
 impl<T> ArrayQueue<T> {
@@ -54,13 +54,16 @@ impl<T> ArrayQueue<T> {
                 .compare_exchange_weak(tail, end, Ordering::SeqCst, Ordering::Relaxed)
                 .is_ok()
             {
-                let mut pos = tail;
-                for value in values.drain(..k) {
-                    let slot = self.laps.slot(&self.buffer, pos);
-                    // SAFETY: our CAS moved `tail` off every position of the run while each
-                    // slot's stamp said it was empty for that position (see the module docs).
-                    unsafe { Self::fill(slot, pos, value) };
-                    pos = self.laps.advance(pos);
+                let mut run = values.drain(..k);
+                for (index, first, len) in self.pieces(tail, k) {
+                    let slots = &self.buffer[index..index + len];
+                    for (pos, (slot, value)) in positions(first).zip(slots.iter().zip(run.by_ref()))
+                    {
+                        // SAFETY: our CAS moved `tail` off every position of the run while
+                        // each slot's stamp said it was empty for that position (see the
+                        // module docs).
+                        unsafe { Self::fill(slot, pos, value) };
+                    }
                 }
                 return k;
             }
@@ -109,13 +112,15 @@ impl<T> ArrayQueue<T> {
                 .compare_exchange_weak(head, end, Ordering::SeqCst, Ordering::Relaxed)
                 .is_ok()
             {
-                let mut pos = head;
-                for _ in 0..k {
-                    let slot = self.laps.slot(&self.buffer, pos);
-                    // SAFETY: our CAS moved `head` off every position of the run while each
-                    // slot's stamp said it held that position's value (see the module docs).
-                    out.push(unsafe { self.empty(slot, pos) });
-                    pos = self.laps.advance(pos);
+                let one_lap = self.laps.one_lap;
+                for (index, first, len) in self.pieces(head, k) {
+                    let slots = &self.buffer[index..index + len];
+                    out.extend(positions(first).zip(slots).map(|(pos, slot)| {
+                        // SAFETY: our CAS moved `head` off every position of the run while
+                        // each slot's stamp said it held that position's value (see the
+                        // module docs).
+                        unsafe { Self::empty(slot, pos, one_lap) }
+                    }));
                 }
                 return k;
             }
@@ -124,7 +129,7 @@ impl<T> ArrayQueue<T> {
     }
 
     /// The run of positions from `start` whose stamps pass `ready`, at most `limit` long (and
-    /// never longer than the ring): its end and its length.
+    /// never longer than the ring): its end (the position after it) and its length.
     #[inline]
     fn run(
         &self,
@@ -132,19 +137,45 @@ impl<T> ArrayQueue<T> {
         limit: usize,
         ready: impl Fn(usize, usize) -> bool,
     ) -> (usize, usize) {
-        let limit = limit.min(self.laps.cap);
-        let (mut pos, mut k) = (start, 0);
-        while k < limit {
-            let slot: &Slot<T> = self.laps.slot(&self.buffer, pos);
-            // Acquire: pairs with the Release stamp stores of `fill` and `empty`, as the
-            // single operations' loads do.
-            if !ready(pos, slot.stamp.load(Ordering::Acquire)) {
-                break;
+        let mut k = 0;
+        'pieces: for (index, first, len) in self.pieces(start, limit.min(self.laps.cap)) {
+            for (pos, slot) in positions(first).zip(&self.buffer[index..index + len]) {
+                // Acquire: pairs with the Release stamp stores of `fill` and `empty`, as the
+                // single operations' loads do.
+                if !ready(pos, slot.stamp.load(Ordering::Acquire)) {
+                    break 'pieces;
+                }
+                k += 1;
             }
-            k += 1;
-            pos = self.laps.advance(pos);
         }
-        (pos, k)
+        let index = start & self.laps.mask;
+        let end = if index + k < self.laps.cap {
+            start.wrapping_add(k)
+        } else {
+            self.next_lap(start).wrapping_add(index + k - self.laps.cap)
+        };
+        (end, k)
+    }
+
+    /// The `n` positions from `start` on (`n` at most the capacity) as the contiguous pieces
+    /// of the buffer they cover, each `(first index, first position, length)`: the rest of
+    /// `start`'s lap, then the start of the next lap (empty if the run does not get there).
+    /// Within a piece, position and index go up together, one per slot; that is what lets
+    /// the loops over a run skip `Laps::advance`.
+    #[inline(always)]
+    fn pieces(&self, start: usize, n: usize) -> [(usize, usize, usize); 2] {
+        let index = start & self.laps.mask;
+        let in_lap = n.min(self.laps.cap - index);
+        [
+            (index, start, in_lap),
+            (0, self.next_lap(start), n - in_lap),
+        ]
+    }
+
+    /// Index 0 of the lap after `pos`'s.
+    #[inline(always)]
+    fn next_lap(&self, pos: usize) -> usize {
+        (pos & !self.laps.mask).wrapping_add(self.laps.one_lap)
     }
 
     /// One single `push` of the first of `values` (removed if it went in): 1 or 0.
@@ -168,4 +199,11 @@ impl<T> ArrayQueue<T> {
             None => 0,
         }
     }
+}
+
+/// `first, first + 1, …`: the positions of a piece (see `ArrayQueue::pieces`), wrapping as
+/// positions do at `usize::MAX`.
+#[inline(always)]
+fn positions(first: usize) -> impl Iterator<Item = usize> {
+    (0..).map(move |j| first.wrapping_add(j))
 }
