@@ -53,6 +53,74 @@ impl BenchQueue for WharfLinked {
     }
 }
 
+/// Values per batch of the `-b32` contenders.
+const BATCH: usize = 32;
+
+/// `wharf::ArrayQueue` moving runs of [`BATCH`] through `Queue::try_push_batch` and
+/// `Queue::try_pop_batch` (the peers have no batch methods, so they move one at a time).
+#[derive(Debug)]
+pub struct WharfArrayBatch(wharf::ArrayQueue<u64>);
+
+impl BenchQueue for WharfArrayBatch {
+    const NAME: &'static str = "wharf ArrayQueue, batches of 32";
+    const KEY: &'static str = "wharf-array-b32";
+    const FAMILY: Family = Family::Bounded;
+    const WHARF: bool = true;
+    const BATCH: usize = BATCH;
+
+    fn build(capacity: usize) -> Self {
+        WharfArrayBatch(wharf::ArrayQueue::new(capacity))
+    }
+    #[inline]
+    fn push(&self, value: u64) -> Result<(), u64> {
+        Queue::try_push(&self.0, value)
+    }
+    #[inline]
+    fn pop(&self) -> Option<u64> {
+        Queue::try_pop(&self.0)
+    }
+    #[inline]
+    fn push_batch(&self, values: &mut Vec<u64>) -> usize {
+        Queue::try_push_batch(&self.0, values)
+    }
+    #[inline]
+    fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
+        Queue::try_pop_batch(&self.0, out, limit)
+    }
+}
+
+/// `wharf::LinkedQueue` moving runs of [`BATCH`], as [`WharfArrayBatch`].
+#[derive(Debug)]
+pub struct WharfLinkedBatch(wharf::LinkedQueue<u64>);
+
+impl BenchQueue for WharfLinkedBatch {
+    const NAME: &'static str = "wharf LinkedQueue, batches of 32";
+    const KEY: &'static str = "wharf-linked-b32";
+    const FAMILY: Family = Family::Unbounded;
+    const WHARF: bool = true;
+    const BATCH: usize = BATCH;
+
+    fn build(_capacity: usize) -> Self {
+        WharfLinkedBatch(wharf::LinkedQueue::new())
+    }
+    #[inline]
+    fn push(&self, value: u64) -> Result<(), u64> {
+        Queue::try_push(&self.0, value)
+    }
+    #[inline]
+    fn pop(&self) -> Option<u64> {
+        Queue::try_pop(&self.0)
+    }
+    #[inline]
+    fn push_batch(&self, values: &mut Vec<u64>) -> usize {
+        Queue::try_push_batch(&self.0, values)
+    }
+    #[inline]
+    fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
+        Queue::try_pop_batch(&self.0, out, limit)
+    }
+}
+
 /// `crossbeam_queue::ArrayQueue`.
 #[derive(Debug)]
 pub struct CrossbeamArray(crossbeam_queue::ArrayQueue<u64>);

@@ -67,6 +67,22 @@ pub trait BenchQueue: Send + Sync + Sized + 'static {
     fn push(&self, value: u64) -> Result<(), u64>;
     /// Pops without waiting; `None` when empty.
     fn pop(&self) -> Option<u64>;
+
+    /// Values per batch in the throughput workloads: above 1, producers push runs of this
+    /// many with [`push_batch`](Self::push_batch) and consumers pop with
+    /// [`pop_batch`](Self::pop_batch); such a contender runs the throughput workloads only.
+    const BATCH: usize = 1;
+    /// Pushes values from the front of `values` while there is room, removing them; returns
+    /// how many. Only called when `BATCH > 1`.
+    fn push_batch(&self, values: &mut Vec<u64>) -> usize {
+        let _ = values;
+        unreachable!("{} does not move batches", Self::NAME)
+    }
+    /// Pops up to `limit` values onto `out`; returns how many. Only called when `BATCH > 1`.
+    fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
+        let _ = (out, limit);
+        unreachable!("{} does not move batches", Self::NAME)
+    }
 }
 
 /// Number of retries that spin (one `spin_loop` hint each) before every retry yields.

@@ -25,7 +25,7 @@
 
 use super::adapters::{
     ConcurrentBounded, ConcurrentUnbounded, CrossbeamArray, CrossbeamSeg, EmptyLoop, WharfArray,
-    WharfLinked,
+    WharfArrayBatch, WharfLinked, WharfLinkedBatch,
 };
 use super::{cpu_pair, pin, pop_wait, push_wait, BenchQueue, Family, Wait, Watchdog};
 use super::{CAPACITY, WATCHDOG_LIMIT};
@@ -224,7 +224,9 @@ impl Contender {
     /// Whether this contender takes part in `workload`.
     pub fn applies(&self, workload: &Workload) -> bool {
         match self.family {
-            Family::Bounded | Family::Unbounded => true,
+            Family::Bounded | Family::Unbounded => {
+                !BATCH_ONLY.contains(&self.key) || matches!(workload.kind, Kind::Mpmc { .. })
+            }
             Family::Reference => match self.key {
                 ATOMIC_KEY => workload.kind == Kind::PingPong,
                 _ => workload.kind == Kind::SingleThread,
@@ -232,6 +234,9 @@ impl Contender {
         }
     }
 }
+
+/// Contenders that move batches: the throughput workloads only.
+const BATCH_ONLY: &[&str] = &["wharf-array-b32", "wharf-linked-b32"];
 
 /// The contender for a [`BenchQueue`].
 pub fn queue_contender<Q: BenchQueue>() -> Contender {
@@ -268,6 +273,8 @@ pub fn contenders() -> Vec<Contender> {
         queue_contender::<CrossbeamArray>(),
         queue_contender::<ConcurrentBounded>(),
         queue_contender::<WharfLinked>(),
+        queue_contender::<WharfArrayBatch>(),
+        queue_contender::<WharfLinkedBatch>(),
         queue_contender::<CrossbeamSeg>(),
         queue_contender::<ConcurrentUnbounded>(),
         atomic_contender(),
@@ -294,8 +301,10 @@ pub fn run_queue<Q: BenchQueue>(workload: &Workload, scale: &Scale) -> Option<Sa
                 pinned,
             ))
         }
-        Kind::PingPong => (Q::FAMILY != Family::Reference).then(|| ping_pong::<Q>(ops)),
-        Kind::SingleThread => Some(single_thread::<Q>(ops)),
+        Kind::PingPong => {
+            (Q::FAMILY != Family::Reference && Q::BATCH == 1).then(|| ping_pong::<Q>(ops))
+        }
+        Kind::SingleThread => (Q::BATCH == 1).then(|| single_thread::<Q>(ops)),
     }
 }
 
@@ -381,8 +390,12 @@ pub fn mpmc<Q: BenchQueue>(
                     pin(cores.map(|c| c.0));
                     barrier.wait();
                     let start = Instant::now();
-                    for seq in 0..per_producer {
-                        push_wait(queue, message(p, seq));
+                    if Q::BATCH == 1 {
+                        for seq in 0..per_producer {
+                            push_wait(queue, message(p, seq));
+                        }
+                    } else {
+                        push_batches(queue, (0..per_producer).map(|seq| message(p, seq)));
                     }
                     if producing.fetch_sub(1, Ordering::AcqRel) == 1 {
                         for _ in 0..consumers {
@@ -404,9 +417,17 @@ pub fn mpmc<Q: BenchQueue>(
                     let mut tally = Tally::default();
                     barrier.wait();
                     let start = Instant::now();
+                    let mut popped = Popped::new::<Q>();
                     loop {
-                        let value = pop_wait(queue);
+                        let value = popped.next(queue);
                         if value == END {
+                            // With batches, the end markers of other consumers may have come
+                            // in the same batch: give them back. (Every real message was
+                            // pushed before the first marker, so nothing else follows one.)
+                            for rest in popped.rest() {
+                                assert_eq!(rest, END, "{}: a message after an end marker", Q::NAME);
+                                push_wait(queue, END);
+                            }
                             break;
                         }
                         let p = (value >> SEQ_BITS) as usize;
@@ -464,6 +485,62 @@ pub fn mpmc<Q: BenchQueue>(
         value: ops as f64 / elapsed.as_secs_f64() / 1e6,
         elapsed,
         ops,
+    }
+}
+
+/// Pushes `values` in runs of `Q::BATCH` through `push_batch`, waiting by [`Wait`] while
+/// the queue has no room.
+fn push_batches<Q: BenchQueue>(queue: &Q, mut values: impl Iterator<Item = u64>) {
+    let mut run = Vec::with_capacity(Q::BATCH);
+    loop {
+        run.extend(values.by_ref().take(Q::BATCH - run.len()));
+        if run.is_empty() {
+            return;
+        }
+        let mut wait = Wait::new();
+        while queue.push_batch(&mut run) == 0 {
+            wait.pause();
+        }
+    }
+}
+
+/// A consumer's source of values: single pops, or (`Q::BATCH > 1`) batches of up to
+/// `Q::BATCH` handed out one by one; either way waiting by [`Wait`] while the queue is empty.
+struct Popped {
+    buffer: Vec<u64>,
+    taken: usize,
+}
+
+impl Popped {
+    fn new<Q: BenchQueue>() -> Self {
+        Popped {
+            buffer: Vec::with_capacity(Q::BATCH),
+            taken: 0,
+        }
+    }
+
+    #[inline]
+    fn next<Q: BenchQueue>(&mut self, queue: &Q) -> u64 {
+        if Q::BATCH == 1 {
+            return pop_wait(queue);
+        }
+        if self.taken == self.buffer.len() {
+            self.buffer.clear();
+            self.taken = 0;
+            let mut wait = Wait::new();
+            while queue.pop_batch(&mut self.buffer, Q::BATCH) == 0 {
+                wait.pause();
+            }
+        }
+        self.taken += 1;
+        self.buffer[self.taken - 1]
+    }
+
+    /// The values of the last batch not handed out yet.
+    fn rest(&mut self) -> impl Iterator<Item = u64> + '_ {
+        let from = self.taken;
+        self.taken = self.buffer.len();
+        self.buffer[from..].iter().copied()
     }
 }
 

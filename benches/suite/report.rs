@@ -582,6 +582,26 @@ pub fn comparisons() -> Vec<Comparison> {
             _ => None,
         }),
         Comparison::new(
+            "ArrayQueue, batches of 32 ÷ crossbeam ArrayQueue (one at a time: it has no batches)",
+            "wharf-array-b32",
+            &["crossbeam-array"],
+        ),
+        Comparison::new(
+            "ArrayQueue, batches of 32 ÷ wharf ArrayQueue one at a time",
+            "wharf-array-b32",
+            &["wharf-array"],
+        ),
+        Comparison::new(
+            "LinkedQueue, batches of 32 ÷ best of SegQueue, concurrent-queue unbounded",
+            "wharf-linked-b32",
+            &["crossbeam-seg", "cq-unbounded"],
+        ),
+        Comparison::new(
+            "LinkedQueue, batches of 32 ÷ wharf LinkedQueue one at a time",
+            "wharf-linked-b32",
+            &["wharf-linked"],
+        ),
+        Comparison::new(
             "ArrayQueue ping-pong ÷ bare atomic (cost)",
             "wharf-array",
             &[ATOMIC_KEY],
