@@ -14,7 +14,8 @@
 //! A batch pop finds the run of `WRITTEN` slots from `deq` in the first node and claims it
 //! with one compare-and-swap of `deq`; a `WRITTEN` slot never changes again, so the claim
 //! makes every value of the run ours. A run ends at the end of a node; the batch goes on in
-//! the next. When the next slot is not `WRITTEN`, the batch makes one single pop (`pop_slow`),
+//! the next. When the next slot is not `WRITTEN`, the batch gives a producer that claimed it a
+//! moment to publish (`published_soon`), then makes one single pop (`pop_slow`),
 //! which moves on to the next node, skips a slot whose value is late, and gives the "empty"
 //! answer the channels' wake-up protocol relies on (`Queue::__seqcst_handoff`).
 
@@ -23,7 +24,7 @@ use std::collections::VecDeque;
 use crossbeam_epoch::{self as epoch, Guard, Shared};
 
 use super::{LinkedQueue, Node, Slot, BLOCK, WRITTEN};
-use crate::loom::{Backoff, Ordering};
+use crate::loom::{spin_loop, Backoff, Ordering};
 
 impl<T> LinkedQueue<T> {
     /// Pushes every value of `values` to the back of the queue, in order, leaving `values`
@@ -150,6 +151,9 @@ impl<T> LinkedQueue<T> {
                 popped += k;
                 continue;
             }
+            if self.published_soon(guard) {
+                continue;
+            }
             match self.pop_slow(guard) {
                 Some(value) => {
                     out.push(value);
@@ -159,6 +163,38 @@ impl<T> LinkedQueue<T> {
             }
         }
         popped
+    }
+
+    /// Whether the slot at `deq` of the first node, claimed by a producer (below `enq`) but
+    /// not published yet, becomes `WRITTEN` within a short, bounded wait. A producer in the
+    /// middle of a batch is usually a few stores away from publishing it; without the wait,
+    /// `pop_slow` would claim the slot and mark it `TAKEN`, and the batch would then move
+    /// every later value of its run one slot on (and a consumer close behind does that again
+    /// at the next slot). The wait is bounded, so a preempted producer still holds up nobody
+    /// for long: the queue stays lock-free.
+    fn published_soon(&self, guard: &Guard) -> bool {
+        // Under loom one look is enough to reach both outcomes.
+        const PATIENCE: usize = if cfg!(loom) { 1 } else { 64 };
+        // Acquire: as in `pop_slow`.
+        let head = self.head.load(Ordering::Acquire, guard);
+        // SAFETY: as in `pop_slow`: `head` is never null, and our pin keeps the node alive.
+        let node = unsafe { head.deref() };
+        // Relaxed, both: only a guess of whether to wait; `pop_run` and `pop_slow` decide.
+        let index = node.deq.load(Ordering::Relaxed);
+        let Some(slot) = node.slots.get(index) else {
+            return false;
+        };
+        if index >= node.enq.load(Ordering::Relaxed) {
+            return false;
+        }
+        for _ in 0..PATIENCE {
+            // Relaxed: a guess, as above; `pop_run` reloads the state with Acquire.
+            if slot.state.load(Ordering::Relaxed) == WRITTEN {
+                return true;
+            }
+            spin_loop();
+        }
+        false
     }
 
     /// Claims the run of published values from `deq` in the first node, at most `limit` of
