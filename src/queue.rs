@@ -135,4 +135,13 @@ pub trait Queue<T> {
     fn __seqcst_handoff(&self) -> bool {
         false
     }
+
+    /// Not part of the public API: the hand-off state, if this is a rendezvous channel's
+    /// queue (whose waiting sends and receives follow their own protocol; see
+    /// `channel/zero.rs`). `None` for every other queue.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __rendezvous(&self) -> Option<&crate::channel::Rendezvous<T>> {
+        None
+    }
 }

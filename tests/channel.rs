@@ -141,9 +141,11 @@ fn fifo_one_sender() {
 }
 
 #[test]
-#[should_panic(expected = "capacity must be at least 1")]
-fn zero_capacity_panics() {
-    let _ = bounded::<u8>(0);
+fn zero_capacity_is_a_rendezvous() {
+    // Its behaviour is tested in tests/rendezvous.rs.
+    let (tx, _rx) = bounded::<u8>(0);
+    assert_eq!(tx.capacity(), Some(0));
+    assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
 }
 
 #[test]

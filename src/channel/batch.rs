@@ -77,6 +77,12 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if limit == 0 {
             return Ok(0);
         }
+        if self.rendezvous {
+            // Wait as a taker for the first value (so that givers find us), then take what
+            // else is offered.
+            out.push(self.recv_rendezvous(deadline)?);
+            return Ok(1 + self.try_recv_many(out, limit - 1).unwrap_or(0));
+        }
         let attempt = || match self.try_recv_many(out, limit) {
             Ok(n) => Some(Ok(n)),
             Err(TryRecvError::Disconnected) => Some(Err(RecvTimeoutError::Disconnected)),

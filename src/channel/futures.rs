@@ -17,10 +17,43 @@ use crate::Queue;
 
 impl<T, Q: Queue<T>> Chan<T, Q> {
     /// One poll of a receive: a value, the disconnect, or `Pending` with the task registered
-    /// on `not_empty` through `slot`.
-    fn poll_recv(&self, slot: &mut TaskSlot, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        self.strategy
-            .poll_for(&self.not_empty, slot, cx, || self.recv_attempt())
+    /// on `not_empty` through `slot`. On a rendezvous channel the receive joins the takers
+    /// while it waits, which `taker` records (see `zero.rs`).
+    fn poll_recv(
+        &self,
+        slot: &mut TaskSlot,
+        taker: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
+        if !self.rendezvous {
+            return self
+                .strategy
+                .poll_for(&self.not_empty, slot, cx, || self.recv_attempt());
+        }
+        let poll = self.strategy.poll_for(&self.not_empty, slot, cx, || {
+            if *taker {
+                return self.taker_attempt();
+            }
+            if let Some(done) = self.recv_attempt() {
+                return Some(done);
+            }
+            let value = self.join_takers();
+            *taker = value.is_none();
+            value.map(Ok)
+        });
+        if poll.is_ready() {
+            *taker = false;
+        }
+        poll
+    }
+
+    /// The drop of a receive future or stream: leaves the takers of a rendezvous channel if
+    /// it had joined them, then passes on a wake-up it had received and not used.
+    fn drop_recv(&self, slot: &mut TaskSlot, taker: bool) {
+        if taker {
+            self.leave_takers(false);
+        }
+        self.not_empty.cancel_task(slot);
     }
 
     /// One poll of a send of the value in `held` (taken from it once sent or refused):
@@ -152,6 +185,7 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         RecvFut {
             rx: self,
             slot: TaskSlot::default(),
+            taker: false,
         }
     }
 
@@ -246,6 +280,8 @@ pub struct RecvFut<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
     /// The task's registration on `not_empty` while it waits.
     slot: TaskSlot,
+    /// A rendezvous channel's taker while it waits.
+    taker: bool,
 }
 
 impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
@@ -253,13 +289,13 @@ impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.rx.chan.poll_recv(&mut this.slot, cx)
+        this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx)
     }
 }
 
 impl<T, Q: Queue<T>> Drop for RecvFut<'_, T, Q> {
     fn drop(&mut self) {
-        self.rx.chan.not_empty.cancel_task(&mut self.slot);
+        self.rx.chan.drop_recv(&mut self.slot, self.taker);
     }
 }
 
@@ -279,6 +315,8 @@ impl<T, Q: Queue<T>> fmt::Debug for RecvFut<'_, T, Q> {
 pub struct RecvStream<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: Handle<'a, Receiver<T, Q>>,
     slot: TaskSlot,
+    /// A rendezvous channel's taker while it waits.
+    taker: bool,
     /// The stream has ended.
     done: bool,
 }
@@ -288,6 +326,7 @@ impl<'a, T, Q: Queue<T>> RecvStream<'a, T, Q> {
         Self {
             rx,
             slot: TaskSlot::default(),
+            taker: false,
             done: false,
         }
     }
@@ -301,7 +340,7 @@ impl<T, Q: Queue<T>> Stream for RecvStream<'_, T, Q> {
         if this.done {
             return Poll::Ready(None);
         }
-        match this.rx.chan.poll_recv(&mut this.slot, cx) {
+        match this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx) {
             Poll::Ready(Ok(value)) => Poll::Ready(Some(value)),
             Poll::Ready(Err(RecvError)) => {
                 this.done = true;
@@ -328,7 +367,7 @@ impl<T, Q: Queue<T>> FusedStream for RecvStream<'_, T, Q> {
 
 impl<T, Q: Queue<T>> Drop for RecvStream<'_, T, Q> {
     fn drop(&mut self) {
-        self.rx.chan.not_empty.cancel_task(&mut self.slot);
+        self.rx.chan.drop_recv(&mut self.slot, self.taker);
     }
 }
 

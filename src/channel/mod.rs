@@ -51,6 +51,7 @@ mod error;
 mod futures;
 mod receiver;
 mod sender;
+mod zero;
 
 use std::time::Instant;
 
@@ -60,19 +61,22 @@ pub use error::{
 pub use futures::{RecvFut, RecvStream, SendFut, SendSink};
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
 pub use sender::Sender;
+pub use zero::Rendezvous;
 
 use crate::loom::{fence, Arc, AtomicBool, AtomicUsize, Ordering};
 pub use crate::WaitStrategy;
 use crate::{ArrayQueue, EventCount, LinkedQueue, Queue};
 
-/// The queue behind [`bounded`] and [`unbounded`] channels, so that both have the one type
-/// `Sender<T>` (as in crossbeam-channel).
+/// The queue behind [`bounded`] and [`unbounded`] channels, so that all of them have the one
+/// type `Sender<T>` (as in crossbeam-channel).
 #[derive(Debug)]
 pub enum Flavor<T> {
     /// A [`bounded`] channel's ring.
     Bounded(ArrayQueue<T>),
     /// An [`unbounded`] channel's list.
     Unbounded(LinkedQueue<T>),
+    /// A rendezvous channel's hand-off state ([`bounded`]`(0)`).
+    Zero(Rendezvous<T>),
 }
 
 impl<T> Queue<T> for Flavor<T> {
@@ -81,6 +85,7 @@ impl<T> Queue<T> for Flavor<T> {
         match self {
             Self::Bounded(q) => Queue::try_push(q, value),
             Self::Unbounded(q) => Queue::try_push(q, value),
+            Self::Zero(q) => Queue::try_push(q, value),
         }
     }
     #[inline]
@@ -88,18 +93,21 @@ impl<T> Queue<T> for Flavor<T> {
         match self {
             Self::Bounded(q) => Queue::try_pop(q),
             Self::Unbounded(q) => Queue::try_pop(q),
+            Self::Zero(q) => Queue::try_pop(q),
         }
     }
     fn len(&self) -> usize {
         match self {
             Self::Bounded(q) => Queue::len(q),
             Self::Unbounded(q) => Queue::len(q),
+            Self::Zero(q) => Queue::len(q),
         }
     }
     fn is_empty(&self) -> bool {
         match self {
             Self::Bounded(q) => Queue::is_empty(q),
             Self::Unbounded(q) => Queue::is_empty(q),
+            Self::Zero(q) => Queue::is_empty(q),
         }
     }
     #[inline]
@@ -107,24 +115,35 @@ impl<T> Queue<T> for Flavor<T> {
         match self {
             Self::Bounded(q) => Queue::capacity(q),
             Self::Unbounded(q) => Queue::capacity(q),
+            Self::Zero(q) => Queue::capacity(q),
         }
     }
     fn try_push_batch(&self, values: &mut Vec<T>) -> usize {
         match self {
             Self::Bounded(q) => Queue::try_push_batch(q, values),
             Self::Unbounded(q) => Queue::try_push_batch(q, values),
+            Self::Zero(q) => Queue::try_push_batch(q, values),
         }
     }
     fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
         match self {
             Self::Bounded(q) => Queue::try_pop_batch(q, out, limit),
             Self::Unbounded(q) => Queue::try_pop_batch(q, out, limit),
+            Self::Zero(q) => Queue::try_pop_batch(q, out, limit),
         }
     }
     fn __seqcst_handoff(&self) -> bool {
         match self {
             Self::Bounded(q) => Queue::__seqcst_handoff(q),
             Self::Unbounded(q) => Queue::__seqcst_handoff(q),
+            Self::Zero(q) => Queue::__seqcst_handoff(q),
+        }
+    }
+    #[inline(always)]
+    fn __rendezvous(&self) -> Option<&Rendezvous<T>> {
+        match self {
+            Self::Zero(q) => Some(q),
+            _ => None,
         }
     }
 }
@@ -152,8 +171,11 @@ struct Chan<T, Q> {
     /// Senders wait here for room or a disconnect (only a bounded queue makes them wait).
     not_full: EventCount,
     strategy: WaitStrategy,
-    /// `queue.capacity().is_some()`, cached: only then can a sender wait for room.
+    /// `queue.capacity().is_some()`, cached: only then can a sender wait for room (or, on a
+    /// rendezvous channel, for a take).
     bounded: bool,
+    /// `queue.__rendezvous().is_some()`, cached: a take then wakes every waiting sender.
+    rendezvous: bool,
     /// `queue.__seqcst_handoff()`, cached: the wake-up checks after a successful push or pop
     /// may then skip their fence (see `EventCount::notify_one_after`).
     handoff: bool,
@@ -184,6 +206,10 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         // one the sender's re-check saw), before the pops: pairs with the sender's re-check
         // (see `drain_if_abandoned`), so a push whose sender saw no disconnect is seen here.
         fence(Ordering::SeqCst);
+        if let Some(z) = self.queue.__rendezvous() {
+            // Waiting senders take back their own offers; only given values are ours.
+            return z.drain_given();
+        }
         while let Some(value) = self.queue.try_pop() {
             drop(value);
         }
@@ -249,7 +275,13 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     #[inline(always)]
     fn popped(&self, n: usize) {
         if self.bounded && self.strategy.parks() {
-            self.notify_n(&self.not_full, n);
+            if self.rendezvous {
+                // Only the sender of the offer taken can go on, and we do not know which
+                // it is (see `zero.rs`).
+                self.not_full.notify_all();
+            } else {
+                self.notify_n(&self.not_full, n);
+            }
         }
     }
 
@@ -284,6 +316,10 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         let mut held = Some(value);
         let sent = match self.send_attempt(&mut held) {
             Some(done) => Some(done),
+            None if self.rendezvous => {
+                let value = held.take().expect("a refused send keeps its value");
+                return self.send_rendezvous(value, deadline);
+            }
             None => self
                 .strategy
                 .wait_for(&self.not_full, deadline, || self.send_attempt(&mut held)),
@@ -324,6 +360,9 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
 
     /// Receives, waiting for a value until `deadline`.
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        if self.rendezvous {
+            return self.recv_rendezvous(deadline);
+        }
         let attempt = || {
             self.recv_attempt()
                 .map(|r| r.map_err(|RecvError| RecvTimeoutError::Disconnected))
@@ -334,12 +373,20 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     }
 }
 
-/// Creates a channel of capacity `cap` over an [`ArrayQueue`].
+/// Creates a channel of capacity `cap` over an [`ArrayQueue`], or a rendezvous channel if
+/// `cap` is 0.
+///
+/// A rendezvous channel holds no values: a `send` returns once a receiver has taken its
+/// value (or once it was given to a receiver already waiting, which will take it), a
+/// `try_send` succeeds only while a receiver waits, and a `try_recv` only while a sender
+/// waits. Its `len` is always 0, and it is always empty and full, as crossbeam-channel's
+/// `bounded(0)`. Its async ends pair with waiting receivers and senders of either kind,
+/// except that a `send_async` waits for a receiver that is waiting itself, so it does not
+/// pair with `try_recv`. (See [`Rendezvous`] for the protocol.)
 ///
 /// # Panics
 ///
-/// Panics if `cap` is 0 (zero-capacity rendezvous channels are not offered: use 1) or too
-/// large to allocate, as [`ArrayQueue::new`] does.
+/// Panics if `cap` is too large to allocate, as [`ArrayQueue::new`] does.
 ///
 /// # Examples
 ///
@@ -350,11 +397,19 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
 /// assert!(tx.try_send(3).unwrap_err().is_full());
 /// assert_eq!(rx.recv(), Ok(1));
 /// ```
+///
+/// A rendezvous channel:
+///
+/// ```
+/// let (tx, rx) = wharf::channel::bounded(0);
+/// let sender = std::thread::spawn(move || tx.send("hi"));
+/// assert_eq!(rx.recv(), Ok("hi")); // the send returns once this has its value
+/// sender.join().unwrap().unwrap();
+/// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(
-        cap > 0,
-        "wharf::channel::bounded: capacity must be at least 1 (no rendezvous channels)"
-    );
+    if cap == 0 {
+        return with_queue(Flavor::Zero(Rendezvous::new()));
+    }
     with_queue(Flavor::Bounded(ArrayQueue::new(cap)))
 }
 
@@ -401,6 +456,7 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
     strategy: WaitStrategy,
 ) -> (Sender<T, Q>, Receiver<T, Q>) {
     let bounded = queue.capacity().is_some();
+    let rendezvous = queue.__rendezvous().is_some();
     let handoff = queue.__seqcst_handoff();
     let chan = Arc::new(Chan {
         queue,
@@ -411,6 +467,7 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
         not_full: EventCount::new(),
         strategy,
         bounded,
+        rendezvous,
         handoff,
         _marker: core::marker::PhantomData,
     });
