@@ -16,6 +16,8 @@
 //! - `chan-pingpong`: a round trip through two capacity-1 channels between two pinned
 //!   threads, each round trip timed into an HDR histogram; bounded contenders only. The bare
 //!   atomic ping-pong runs in this workload too, so its cost ratio comes from the same run.
+//! - The rendezvous contenders (`-zero`, every one's `bounded(0)`) run only `chan-pingpong`,
+//!   `chan-1p1c`, `chan-2p2c` and `chan-4p4c`.
 //! - `chan-wake` and `chan-wake-p99`: the wake-up latency of a parked receiver, median and
 //!   99th percentile. The sender (first CPU) sleeps [`WAKE_GAP`] before each message, long
 //!   enough for the receiver (second CPU) to park in `recv`, stamps the time into a shared
@@ -151,6 +153,9 @@ pub fn applies(contender: &Contender, workload: &Workload) -> bool {
     if !is_channel(contender.key) {
         return contender.key == ATOMIC_KEY && workload.key == PINGPONG;
     }
+    if RENDEZVOUS.contains(&contender.key) {
+        return RENDEZVOUS_WORKLOADS.contains(&workload.key);
+    }
     match workload.kind {
         Kind::Mpmc { consumers, .. } => consumers == 1 || !SINGLE_CONSUMER.contains(&contender.key),
         _ => contender.family == Family::Bounded,
@@ -160,7 +165,19 @@ pub fn applies(contender: &Contender, workload: &Workload) -> bool {
 /// Contenders whose receiver cannot be shared between consumer threads.
 const SINGLE_CONSUMER: [&str; 2] = [StdSync::KEY, StdUnbounded::KEY];
 
-/// Every channel contender: bounded ones first, then unbounded.
+/// The rendezvous contenders (`bounded(0)` whatever capacity a workload asks for).
+const RENDEZVOUS: [&str; 4] = [
+    WharfZero::KEY,
+    CrossbeamZero::KEY,
+    FlumeZero::KEY,
+    KanalZero::KEY,
+];
+
+/// The workloads the rendezvous contenders run: the round trip, and throughput with and
+/// without more threads than cores (every message a hand-off, so the rest add little).
+const RENDEZVOUS_WORKLOADS: [&str; 4] = [PINGPONG, "chan-1p1c", "chan-2p2c", "chan-4p4c"];
+
+/// Every channel contender: bounded ones first, then unbounded, then rendezvous.
 pub fn contenders() -> Vec<Contender> {
     vec![
         channel_contender::<WharfBounded>(),
@@ -177,6 +194,10 @@ pub fn contenders() -> Vec<Contender> {
         channel_contender::<KanalUnbounded>(),
         channel_contender::<StdUnbounded>(),
         channel_contender::<MutexUnbounded>(),
+        channel_contender::<WharfZero>(),
+        channel_contender::<CrossbeamZero>(),
+        channel_contender::<FlumeZero>(),
+        channel_contender::<KanalZero>(),
     ]
 }
 
@@ -340,6 +361,31 @@ channel_adapter!(
     KanalUnbounded, "kanal unbounded", "chan-kanal-unb", Unbounded, false,
     kanal::Sender<u64>, kanal::Receiver<u64>,
     |cap| kanal::unbounded(), |rx| rx.try_recv().ok().flatten()
+);
+
+channel_adapter!(
+    /// `wharf::channel::bounded(0)`, a rendezvous channel (default `WaitStrategy::SpinPark`).
+    WharfZero, "wharf channel rendezvous", "chan-wharf-zero", Bounded, true,
+    wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
+    |cap| wharf::channel::bounded(0), |rx| rx.try_recv().ok()
+);
+channel_adapter!(
+    /// `crossbeam_channel::bounded(0)`.
+    CrossbeamZero, "crossbeam-channel rendezvous", "chan-crossbeam-zero", Bounded, false,
+    crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
+    |cap| crossbeam_channel::bounded(0), |rx| rx.try_recv().ok()
+);
+channel_adapter!(
+    /// `flume::bounded(0)`.
+    FlumeZero, "flume rendezvous", "chan-flume-zero", Bounded, false,
+    flume::Sender<u64>, flume::Receiver<u64>,
+    |cap| flume::bounded(0), |rx| rx.try_recv().ok()
+);
+channel_adapter!(
+    /// `kanal::bounded(0)`.
+    KanalZero, "kanal rendezvous", "chan-kanal-zero", Bounded, false,
+    kanal::Sender<u64>, kanal::Receiver<u64>,
+    |cap| kanal::bounded(0), |rx| rx.try_recv().ok().flatten()
 );
 
 /// `std::sync::mpsc::sync_channel` (single consumer).

@@ -622,6 +622,20 @@ pub fn comparisons() -> Vec<Comparison> {
         )
         .target(channel_targets),
         Comparison::new(
+            "rendezvous channel ÷ crossbeam-channel bounded(0)",
+            "chan-wharf-zero",
+            &["chan-crossbeam-zero"],
+        )
+        .target(|w| match w {
+            "chan-pingpong" | "chan-2p2c" => Some(1.25),
+            _ => None,
+        }),
+        Comparison::new(
+            "rendezvous channel ÷ best of kanal, flume bounded(0)",
+            "chan-wharf-zero",
+            &["chan-kanal-zero", "chan-flume-zero"],
+        ),
+        Comparison::new(
             "channel ping-pong ÷ bare atomic (cost)",
             "chan-wharf",
             &[ATOMIC_KEY],
