@@ -144,4 +144,13 @@ pub trait Queue<T> {
     fn __rendezvous(&self) -> Option<&crate::channel::Rendezvous<T>> {
         None
     }
+
+    /// Not part of the public API: the clock, if this is a timer channel's queue (whose
+    /// waiting receives sleep until the message is due; see `channel/timer.rs`). `None` for
+    /// every other queue.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __timer(&self) -> Option<&crate::channel::Timer<T>> {
+        None
+    }
 }

@@ -77,10 +77,11 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if limit == 0 {
             return Ok(0);
         }
-        if self.rendezvous {
-            // Wait as a taker for the first value (so that givers find us), then take what
-            // else is offered.
-            out.push(self.recv_rendezvous(deadline)?);
+        if self.rendezvous || self.timer {
+            // Wait for the first value as a single receive does (on a rendezvous channel as
+            // a taker, so that givers find us; on a timer's until it is due), then take what
+            // else is there.
+            out.push(self.recv_until(deadline)?);
             return Ok(1 + self.try_recv_many(out, limit - 1).unwrap_or(0));
         }
         let attempt = || match self.try_recv_many(out, limit) {

@@ -22,9 +22,13 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     fn poll_recv(
         &self,
         slot: &mut TaskSlot,
-        taker: &mut bool,
+        special: &mut RecvWait,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
+        if self.timer {
+            return self.poll_recv_timer(&mut special.armed, cx);
+        }
+        let taker = &mut special.taker;
         if !self.rendezvous {
             return self
                 .strategy
@@ -49,8 +53,8 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
 
     /// The drop of a receive future or stream: leaves the takers of a rendezvous channel if
     /// it had joined them, then passes on a wake-up it had received and not used.
-    fn drop_recv(&self, slot: &mut TaskSlot, taker: bool) {
-        if taker {
+    fn drop_recv(&self, slot: &mut TaskSlot, special: &RecvWait) {
+        if special.taker {
             self.leave_takers(false);
         }
         self.not_empty.cancel_task(slot);
@@ -71,6 +75,15 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             .poll_for(&self.not_full, slot, cx, || self.send_attempt(held))
             .map(|r| r.map_err(SendError))
     }
+}
+
+/// What a receive future or stream keeps of a wait on a rendezvous or timer channel.
+#[derive(Default)]
+struct RecvWait {
+    /// A rendezvous channel's taker while it waits.
+    taker: bool,
+    /// On a timer channel: the instant and waker a helper thread will wake.
+    armed: Option<(std::time::Instant, std::task::Waker)>,
 }
 
 /// A handle a stream or sink either borrows or owns.
@@ -185,7 +198,7 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         RecvFut {
             rx: self,
             slot: TaskSlot::default(),
-            taker: false,
+            special: RecvWait::default(),
         }
     }
 
@@ -280,8 +293,8 @@ pub struct RecvFut<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
     /// The task's registration on `not_empty` while it waits.
     slot: TaskSlot,
-    /// A rendezvous channel's taker while it waits.
-    taker: bool,
+    /// A rendezvous channel's taker, or a timer channel's armed waker, while it waits.
+    special: RecvWait,
 }
 
 impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
@@ -289,13 +302,15 @@ impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx)
+        this.rx
+            .chan
+            .poll_recv(&mut this.slot, &mut this.special, cx)
     }
 }
 
 impl<T, Q: Queue<T>> Drop for RecvFut<'_, T, Q> {
     fn drop(&mut self) {
-        self.rx.chan.drop_recv(&mut self.slot, self.taker);
+        self.rx.chan.drop_recv(&mut self.slot, &self.special);
     }
 }
 
@@ -315,8 +330,8 @@ impl<T, Q: Queue<T>> fmt::Debug for RecvFut<'_, T, Q> {
 pub struct RecvStream<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: Handle<'a, Receiver<T, Q>>,
     slot: TaskSlot,
-    /// A rendezvous channel's taker while it waits.
-    taker: bool,
+    /// A rendezvous channel's taker, or a timer channel's armed waker, while it waits.
+    special: RecvWait,
     /// The stream has ended.
     done: bool,
 }
@@ -326,7 +341,7 @@ impl<'a, T, Q: Queue<T>> RecvStream<'a, T, Q> {
         Self {
             rx,
             slot: TaskSlot::default(),
-            taker: false,
+            special: RecvWait::default(),
             done: false,
         }
     }
@@ -340,7 +355,11 @@ impl<T, Q: Queue<T>> Stream for RecvStream<'_, T, Q> {
         if this.done {
             return Poll::Ready(None);
         }
-        match this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx) {
+        match this
+            .rx
+            .chan
+            .poll_recv(&mut this.slot, &mut this.special, cx)
+        {
             Poll::Ready(Ok(value)) => Poll::Ready(Some(value)),
             Poll::Ready(Err(RecvError)) => {
                 this.done = true;
@@ -367,7 +386,7 @@ impl<T, Q: Queue<T>> FusedStream for RecvStream<'_, T, Q> {
 
 impl<T, Q: Queue<T>> Drop for RecvStream<'_, T, Q> {
     fn drop(&mut self) {
-        self.rx.chan.drop_recv(&mut self.slot, self.taker);
+        self.rx.chan.drop_recv(&mut self.slot, &self.special);
     }
 }
 

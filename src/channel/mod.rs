@@ -1,8 +1,10 @@
 //! Blocking multi-producer multi-consumer channels over any wharf [`Queue`].
 //!
 //! - [`bounded`]`(cap)`: over an [`ArrayQueue`]; `send` blocks while the channel is full.
+//!   `bounded(0)` is a rendezvous channel: a `send` waits until a receiver has its value.
 //! - [`unbounded`]`()`: over a [`LinkedQueue`]; `send` never blocks.
 //! - [`with_queue`]`(queue)`: over any type implementing [`Queue`].
+//! - [`never()`], [`after`], [`at`] and [`tick`]: receivers of messages from the clock.
 //!
 //! [`Sender`] and [`Receiver`] are both cloneable. The method names, meanings and error types
 //! follow crossbeam-channel (and `std::sync::mpsc`), so a user of either finds nothing
@@ -51,6 +53,7 @@ mod error;
 mod futures;
 mod receiver;
 mod sender;
+mod timer;
 mod zero;
 
 use std::time::Instant;
@@ -61,6 +64,7 @@ pub use error::{
 pub use futures::{RecvFut, RecvStream, SendFut, SendSink};
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
 pub use sender::Sender;
+pub use timer::{after, at, never, tick, Timer};
 pub use zero::Rendezvous;
 
 use crate::loom::{fence, Arc, AtomicBool, AtomicUsize, Ordering};
@@ -77,6 +81,8 @@ pub enum Flavor<T> {
     Unbounded(LinkedQueue<T>),
     /// A rendezvous channel's hand-off state ([`bounded`]`(0)`).
     Zero(Rendezvous<T>),
+    /// A timer channel's clock ([`never()`], [`after`], [`at`], [`tick`]).
+    Timer(Timer<T>),
 }
 
 impl<T> Queue<T> for Flavor<T> {
@@ -86,6 +92,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::try_push(q, value),
             Self::Unbounded(q) => Queue::try_push(q, value),
             Self::Zero(q) => Queue::try_push(q, value),
+            Self::Timer(q) => Queue::try_push(q, value),
         }
     }
     #[inline]
@@ -94,6 +101,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::try_pop(q),
             Self::Unbounded(q) => Queue::try_pop(q),
             Self::Zero(q) => Queue::try_pop(q),
+            Self::Timer(q) => Queue::try_pop(q),
         }
     }
     fn len(&self) -> usize {
@@ -101,6 +109,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::len(q),
             Self::Unbounded(q) => Queue::len(q),
             Self::Zero(q) => Queue::len(q),
+            Self::Timer(q) => Queue::len(q),
         }
     }
     fn is_empty(&self) -> bool {
@@ -108,6 +117,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::is_empty(q),
             Self::Unbounded(q) => Queue::is_empty(q),
             Self::Zero(q) => Queue::is_empty(q),
+            Self::Timer(q) => Queue::is_empty(q),
         }
     }
     #[inline]
@@ -116,6 +126,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::capacity(q),
             Self::Unbounded(q) => Queue::capacity(q),
             Self::Zero(q) => Queue::capacity(q),
+            Self::Timer(q) => Queue::capacity(q),
         }
     }
     fn try_push_batch(&self, values: &mut Vec<T>) -> usize {
@@ -123,6 +134,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::try_push_batch(q, values),
             Self::Unbounded(q) => Queue::try_push_batch(q, values),
             Self::Zero(q) => Queue::try_push_batch(q, values),
+            Self::Timer(q) => Queue::try_push_batch(q, values),
         }
     }
     fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
@@ -130,6 +142,7 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::try_pop_batch(q, out, limit),
             Self::Unbounded(q) => Queue::try_pop_batch(q, out, limit),
             Self::Zero(q) => Queue::try_pop_batch(q, out, limit),
+            Self::Timer(q) => Queue::try_pop_batch(q, out, limit),
         }
     }
     fn __seqcst_handoff(&self) -> bool {
@@ -137,12 +150,20 @@ impl<T> Queue<T> for Flavor<T> {
             Self::Bounded(q) => Queue::__seqcst_handoff(q),
             Self::Unbounded(q) => Queue::__seqcst_handoff(q),
             Self::Zero(q) => Queue::__seqcst_handoff(q),
+            Self::Timer(q) => Queue::__seqcst_handoff(q),
         }
     }
     #[inline(always)]
     fn __rendezvous(&self) -> Option<&Rendezvous<T>> {
         match self {
             Self::Zero(q) => Some(q),
+            _ => None,
+        }
+    }
+    #[inline(always)]
+    fn __timer(&self) -> Option<&Timer<T>> {
+        match self {
+            Self::Timer(q) => Some(q),
             _ => None,
         }
     }
@@ -176,6 +197,9 @@ struct Chan<T, Q> {
     bounded: bool,
     /// `queue.__rendezvous().is_some()`, cached: a take then wakes every waiting sender.
     rendezvous: bool,
+    /// `queue.__timer().is_some()`, cached: a waiting receive then sleeps until the message
+    /// is due (nobody notifies it).
+    timer: bool,
     /// `queue.__seqcst_handoff()`, cached: the wake-up checks after a successful push or pop
     /// may then skip their fence (see `EventCount::notify_one_after`).
     handoff: bool,
@@ -363,6 +387,9 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if self.rendezvous {
             return self.recv_rendezvous(deadline);
         }
+        if self.timer {
+            return self.recv_timer(deadline);
+        }
         let attempt = || {
             self.recv_attempt()
                 .map(|r| r.map_err(|RecvError| RecvTimeoutError::Disconnected))
@@ -455,10 +482,17 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
     queue: Q,
     strategy: WaitStrategy,
 ) -> (Sender<T, Q>, Receiver<T, Q>) {
+    let chan = new_chan(queue, strategy);
+    (Sender::new(chan.clone()), Receiver::new(chan))
+}
+
+/// The shared state of a new channel over `queue`, counting one sender and one receiver.
+fn new_chan<T, Q: Queue<T>>(queue: Q, strategy: WaitStrategy) -> Arc<Chan<T, Q>> {
     let bounded = queue.capacity().is_some();
     let rendezvous = queue.__rendezvous().is_some();
+    let timer = queue.__timer().is_some();
     let handoff = queue.__seqcst_handoff();
-    let chan = Arc::new(Chan {
+    Arc::new(Chan {
         queue,
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
@@ -468,8 +502,8 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
         strategy,
         bounded,
         rendezvous,
+        timer,
         handoff,
         _marker: core::marker::PhantomData,
-    });
-    (Sender::new(chan.clone()), Receiver::new(chan))
+    })
 }
