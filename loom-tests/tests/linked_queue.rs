@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{assert_per_producer_order, model, retry, Drops};
+use common::{assert_per_producer_order, model, Drops};
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
 use loom::thread;

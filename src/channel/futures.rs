@@ -19,20 +19,30 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     /// One poll of a receive: a value, the disconnect, or `Pending` with the task registered
     /// on `not_empty` through `slot`. On a rendezvous channel the receive joins the takers
     /// while it waits, which `taker` records (see `zero.rs`).
+    #[inline]
     fn poll_recv(
         &self,
         slot: &mut TaskSlot,
-        special: &mut RecvWait,
+        taker: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
+        if self.special {
+            return self.poll_recv_special(slot, taker, cx);
+        }
+        self.strategy
+            .poll_for(&self.not_empty, slot, cx, || self.recv_attempt())
+    }
+
+    /// `poll_recv` on a rendezvous or timer channel, out of line.
+    #[inline(never)]
+    fn poll_recv_special(
+        &self,
+        slot: &mut TaskSlot,
+        taker: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
         if self.timer {
-            return self.poll_recv_timer(&mut special.armed, cx);
-        }
-        let taker = &mut special.taker;
-        if !self.rendezvous {
-            return self
-                .strategy
-                .poll_for(&self.not_empty, slot, cx, || self.recv_attempt());
+            return self.poll_recv_timer(cx);
         }
         let poll = self.strategy.poll_for(&self.not_empty, slot, cx, || {
             if *taker {
@@ -53,8 +63,9 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
 
     /// The drop of a receive future or stream: leaves the takers of a rendezvous channel if
     /// it had joined them, then passes on a wake-up it had received and not used.
-    fn drop_recv(&self, slot: &mut TaskSlot, special: &RecvWait) {
-        if special.taker {
+    #[inline]
+    fn drop_recv(&self, slot: &mut TaskSlot, taker: bool) {
+        if taker {
             self.leave_takers(false);
         }
         self.not_empty.cancel_task(slot);
@@ -75,15 +86,6 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             .poll_for(&self.not_full, slot, cx, || self.send_attempt(held))
             .map(|r| r.map_err(SendError))
     }
-}
-
-/// What a receive future or stream keeps of a wait on a rendezvous or timer channel.
-#[derive(Default)]
-struct RecvWait {
-    /// A rendezvous channel's taker while it waits.
-    taker: bool,
-    /// On a timer channel: the instant and waker a helper thread will wake.
-    armed: Option<(std::time::Instant, std::task::Waker)>,
 }
 
 /// A handle a stream or sink either borrows or owns.
@@ -198,7 +200,7 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
         RecvFut {
             rx: self,
             slot: TaskSlot::default(),
-            special: RecvWait::default(),
+            taker: false,
         }
     }
 
@@ -293,8 +295,8 @@ pub struct RecvFut<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: &'a Receiver<T, Q>,
     /// The task's registration on `not_empty` while it waits.
     slot: TaskSlot,
-    /// A rendezvous channel's taker, or a timer channel's armed waker, while it waits.
-    special: RecvWait,
+    /// A rendezvous channel's taker while it waits.
+    taker: bool,
 }
 
 impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
@@ -302,15 +304,13 @@ impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.rx
-            .chan
-            .poll_recv(&mut this.slot, &mut this.special, cx)
+        this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx)
     }
 }
 
 impl<T, Q: Queue<T>> Drop for RecvFut<'_, T, Q> {
     fn drop(&mut self) {
-        self.rx.chan.drop_recv(&mut self.slot, &self.special);
+        self.rx.chan.drop_recv(&mut self.slot, self.taker);
     }
 }
 
@@ -330,8 +330,8 @@ impl<T, Q: Queue<T>> fmt::Debug for RecvFut<'_, T, Q> {
 pub struct RecvStream<'a, T, Q: Queue<T> = Flavor<T>> {
     rx: Handle<'a, Receiver<T, Q>>,
     slot: TaskSlot,
-    /// A rendezvous channel's taker, or a timer channel's armed waker, while it waits.
-    special: RecvWait,
+    /// A rendezvous channel's taker while it waits.
+    taker: bool,
     /// The stream has ended.
     done: bool,
 }
@@ -341,7 +341,7 @@ impl<'a, T, Q: Queue<T>> RecvStream<'a, T, Q> {
         Self {
             rx,
             slot: TaskSlot::default(),
-            special: RecvWait::default(),
+            taker: false,
             done: false,
         }
     }
@@ -355,11 +355,7 @@ impl<T, Q: Queue<T>> Stream for RecvStream<'_, T, Q> {
         if this.done {
             return Poll::Ready(None);
         }
-        match this
-            .rx
-            .chan
-            .poll_recv(&mut this.slot, &mut this.special, cx)
-        {
+        match this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx) {
             Poll::Ready(Ok(value)) => Poll::Ready(Some(value)),
             Poll::Ready(Err(RecvError)) => {
                 this.done = true;
@@ -386,7 +382,7 @@ impl<T, Q: Queue<T>> FusedStream for RecvStream<'_, T, Q> {
 
 impl<T, Q: Queue<T>> Drop for RecvStream<'_, T, Q> {
     fn drop(&mut self) {
-        self.rx.chan.drop_recv(&mut self.slot, &self.special);
+        self.rx.chan.drop_recv(&mut self.slot, self.taker);
     }
 }
 

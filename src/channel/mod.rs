@@ -85,14 +85,38 @@ pub enum Flavor<T> {
     Timer(Timer<T>),
 }
 
+impl<T> Flavor<T> {
+    /// `try_push` of the rendezvous and timer flavors, out of line: one call in the match of
+    /// the default channels' fast path, which then stays small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn special_push(&self, value: T) -> Result<(), T> {
+        match self {
+            Self::Zero(q) => Queue::try_push(q, value),
+            Self::Timer(q) => Queue::try_push(q, value),
+            Self::Bounded(_) | Self::Unbounded(_) => unreachable!("not a special flavor"),
+        }
+    }
+
+    /// `try_pop` of the rendezvous and timer flavors, out of line (see `special_push`).
+    #[cold]
+    #[inline(never)]
+    fn special_pop(&self) -> Option<T> {
+        match self {
+            Self::Zero(q) => Queue::try_pop(q),
+            Self::Timer(q) => Queue::try_pop(q),
+            Self::Bounded(_) | Self::Unbounded(_) => unreachable!("not a special flavor"),
+        }
+    }
+}
+
 impl<T> Queue<T> for Flavor<T> {
     #[inline]
     fn try_push(&self, value: T) -> Result<(), T> {
         match self {
             Self::Bounded(q) => Queue::try_push(q, value),
             Self::Unbounded(q) => Queue::try_push(q, value),
-            Self::Zero(q) => Queue::try_push(q, value),
-            Self::Timer(q) => Queue::try_push(q, value),
+            _ => self.special_push(value),
         }
     }
     #[inline]
@@ -100,8 +124,7 @@ impl<T> Queue<T> for Flavor<T> {
         match self {
             Self::Bounded(q) => Queue::try_pop(q),
             Self::Unbounded(q) => Queue::try_pop(q),
-            Self::Zero(q) => Queue::try_pop(q),
-            Self::Timer(q) => Queue::try_pop(q),
+            _ => self.special_pop(),
         }
     }
     fn len(&self) -> usize {
@@ -200,6 +223,8 @@ struct Chan<T, Q> {
     /// `queue.__timer().is_some()`, cached: a waiting receive then sleeps until the message
     /// is due (nobody notifies it).
     timer: bool,
+    /// `rendezvous || timer`: one check on the async receive's fast path.
+    special: bool,
     /// `queue.__seqcst_handoff()`, cached: the wake-up checks after a successful push or pop
     /// may then skip their fence (see `EventCount::notify_one_after`).
     handoff: bool,
@@ -335,19 +360,28 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
     }
 
-    /// Sends, waiting for room until `deadline`.
+    /// Sends, waiting for room until `deadline`: one attempt in line, the wait out of it.
+    #[inline]
     fn send_until(&self, value: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
         let mut held = Some(value);
-        let sent = match self.send_attempt(&mut held) {
-            Some(done) => Some(done),
-            None if self.rendezvous => {
-                let value = held.take().expect("a refused send keeps its value");
-                return self.send_rendezvous(value, deadline);
-            }
-            None => self
-                .strategy
-                .wait_for(&self.not_full, deadline, || self.send_attempt(&mut held)),
-        };
+        match self.send_attempt(&mut held) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(v)) => Err(SendTimeoutError::Disconnected(v)),
+            None => self.send_wait(held.expect("a refused send keeps its value"), deadline),
+        }
+    }
+
+    /// The rest of a waiting send whose first attempt found no room (or, on a rendezvous
+    /// channel, no receiver waiting): out of line, so that the fast path stays small.
+    #[inline(never)]
+    fn send_wait(&self, value: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        if self.rendezvous {
+            return self.send_rendezvous(value, deadline);
+        }
+        let mut held = Some(value);
+        let sent = self
+            .strategy
+            .wait_for(&self.not_full, deadline, || self.send_attempt(&mut held));
         match sent {
             Some(Ok(())) => Ok(()),
             Some(Err(v)) => Err(SendTimeoutError::Disconnected(v)),
@@ -382,8 +416,20 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         }
     }
 
-    /// Receives, waiting for a value until `deadline`.
+    /// Receives, waiting for a value until `deadline`: one attempt in line, the wait out of
+    /// it.
+    #[inline]
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        match self.recv_attempt() {
+            Some(done) => done.map_err(|RecvError| RecvTimeoutError::Disconnected),
+            None => self.recv_wait(deadline),
+        }
+    }
+
+    /// The rest of a waiting receive whose first attempt found nothing: out of line, so that
+    /// the fast path stays small.
+    #[inline(never)]
+    fn recv_wait(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
         if self.rendezvous {
             return self.recv_rendezvous(deadline);
         }
@@ -503,6 +549,7 @@ fn new_chan<T, Q: Queue<T>>(queue: Q, strategy: WaitStrategy) -> Arc<Chan<T, Q>>
         bounded,
         rendezvous,
         timer,
+        special: rendezvous || timer,
         handoff,
         _marker: core::marker::PhantomData,
     })

@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::{Chan, Receiver, RecvError, RecvTimeoutError};
-use crate::loom::{AtomicU64, Ordering};
+use crate::loom::{Arc, AtomicU64, DataMutex, Ordering};
 use crate::Queue;
 
 /// The `next` of a timer with no message to come.
@@ -47,6 +47,17 @@ pub struct Timer<T> {
     make: fn(Instant) -> T,
     /// What `capacity` reports: 1, or 0 for a timer that never had a message to come.
     capacity: usize,
+    /// The tasks of async receives waiting for the next message, and the `next` for which a
+    /// helper thread sleeps (shared with that thread).
+    sleeper: Arc<DataMutex<Sleeper>>,
+}
+
+/// See `Timer::sleeper`.
+#[derive(Default)]
+struct Sleeper {
+    /// The `next` a helper thread sleeps until, if one does.
+    armed: Option<u64>,
+    wakers: Vec<Waker>,
 }
 
 impl<T> Timer<T> {
@@ -61,6 +72,7 @@ impl<T> Timer<T> {
             period,
             make,
             capacity: usize::from(first.is_some()),
+            sleeper: Arc::default(),
         }
     }
 }
@@ -111,6 +123,46 @@ impl<T> Timer<T> {
         }
     }
 
+    /// Leaves `waker` to be woken once the next message is due, with a helper thread
+    /// sleeping until then unless one already does (a `never` timer keeps no waker: nothing
+    /// will come).
+    fn wake_when_due(&self, waker: &Waker) {
+        // Acquire: as in `due`.
+        let next = self.next.load(Ordering::Acquire);
+        if next == DONE {
+            return;
+        }
+        let mut sleeper = self.sleeper.lock().unwrap_or_else(|e| e.into_inner());
+        if !sleeper.wakers.iter().any(|w| w.will_wake(waker)) {
+            sleeper.wakers.push(waker.clone());
+        }
+        if sleeper.armed.is_some_and(|armed| armed <= next) {
+            return; // a helper thread wakes everyone no later than this message is due
+        }
+        sleeper.armed = Some(next);
+        drop(sleeper);
+        let due = self.base + Duration::from_nanos(next);
+        let shared = self.sleeper.clone();
+        std::thread::Builder::new()
+            .name("wharf-timer".into())
+            .spawn(move || {
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                let wakers = {
+                    let mut sleeper = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    if sleeper.armed == Some(next) {
+                        sleeper.armed = None;
+                    }
+                    std::mem::take(&mut sleeper.wakers)
+                };
+                // Outside the lock: a waker is the executor's code.
+                wakers.into_iter().for_each(Waker::wake);
+            })
+            .expect("wharf: could not spawn the thread of an async timer receive");
+    }
+
     fn is_due(&self) -> bool {
         self.due().is_some_and(|due| Instant::now() >= due)
     }
@@ -118,16 +170,24 @@ impl<T> Timer<T> {
 
 impl<T> Queue<T> for Timer<T> {
     /// Always fails: a timer channel has no senders.
+    // Cold and out of line: the channels' match over `Flavor` keeps the ring's and the
+    // list's arms tight.
+    #[cold]
+    #[inline(never)]
     fn try_push(&self, value: T) -> Result<(), T> {
         Err(value)
     }
+    #[cold]
+    #[inline(never)]
     fn try_pop(&self) -> Option<T> {
         self.take()
     }
     /// 1 while a message is due and not yet taken, else 0.
+    #[cold]
     fn len(&self) -> usize {
         usize::from(self.is_due())
     }
+    #[cold]
     fn is_empty(&self) -> bool {
         !self.is_due()
     }
@@ -269,38 +329,18 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     }
 
     /// One poll of an async receive on a timer channel: the message if it is due, else
-    /// `Pending` with a helper thread armed to wake the task when it is (`armed` remembers
-    /// for which instant and waker, so that a poll again does not arm another).
-    pub(super) fn poll_recv_timer(
-        &self,
-        armed: &mut Option<(Instant, Waker)>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<T, RecvError>> {
+    /// `Pending` with the task's waker left with the timer, which has a helper thread wake
+    /// it when the message is due.
+    pub(super) fn poll_recv_timer(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let timer = self.timer();
         if let Some(value) = self.queue.try_pop() {
-            *armed = None;
             return Poll::Ready(Ok(value));
         }
-        let Some(due) = self.timer().due() else {
-            return Poll::Pending; // a `never` receiver: nothing will wake it
-        };
-        if armed
-            .as_ref()
-            .is_some_and(|(at, w)| *at == due && w.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
+        timer.wake_when_due(cx.waker());
+        // A message that came due while the waker was being left: take it now.
+        match self.queue.try_pop() {
+            Some(value) => Poll::Ready(Ok(value)),
+            None => Poll::Pending,
         }
-        let waker = cx.waker().clone();
-        *armed = Some((due, waker.clone()));
-        std::thread::Builder::new()
-            .name("wharf-timer".into())
-            .spawn(move || {
-                let now = Instant::now();
-                if due > now {
-                    std::thread::sleep(due - now);
-                }
-                waker.wake();
-            })
-            .expect("wharf: could not spawn the thread of an async timer receive");
-        Poll::Pending
     }
 }

@@ -277,16 +277,24 @@ impl<T> State<T> {
 }
 
 impl<T> Queue<T> for Rendezvous<T> {
+    // Cold and out of line: the channels' match over `Flavor` keeps the ring's and the
+    // list's arms tight.
+    #[cold]
+    #[inline(never)]
     fn try_push(&self, value: T) -> Result<(), T> {
         self.give(value)
     }
+    #[cold]
+    #[inline(never)]
     fn try_pop(&self) -> Option<T> {
         self.take()
     }
     /// Always 0: a rendezvous channel holds no values.
+    #[cold]
     fn len(&self) -> usize {
         0
     }
+    #[cold]
     fn is_empty(&self) -> bool {
         true
     }
