@@ -277,3 +277,41 @@ impl RecvSome for Receiver<Tracked, MutexQueue<Tracked>> {
         let _ = self.try_recv();
     }
 }
+
+/// A value whose destructor always panics, even while another panic unwinds (as a hostile
+/// `Drop` may): a second panic then aborts, so the drain must never leave one to the queue's
+/// own drop during the unwinding.
+struct Bomb(Tracked);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("bomb {}", self.0.id);
+    }
+}
+
+/// The last receiver drops while every queued value's destructor panics: each is dropped
+/// exactly once (none is leaked, nothing aborts), and the drop unwinds with the first panic.
+#[test]
+fn drain_with_panicking_destructors_drops_every_value() {
+    for cap in [Some(3), None] {
+        let counter = Counter::with_ids(3);
+        let (tx, rx) = match cap {
+            Some(cap) => channel_of(Flavor::Bounded(ArrayQueue::new(cap))),
+            None => channel_of(Flavor::Unbounded(LinkedQueue::new())),
+        };
+        for id in 0..3 {
+            tx.send(Bomb(counter.track(id, ())))
+                .unwrap_or_else(|_| panic!("send"));
+        }
+        drop(tx);
+        let message = support::panic_message(move || drop(rx));
+        assert_eq!(message, "bomb 0", "{cap:?}");
+        for id in 0..3 {
+            assert_eq!(counter.drops_of(id), 1, "{cap:?}: value {id}");
+        }
+    }
+}
+
+fn channel_of<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
+    with_queue_and_strategy(flavor, WaitStrategy::SpinPark)
+}

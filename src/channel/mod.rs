@@ -15,7 +15,8 @@
 //! - When every [`Receiver`] is gone, `send` fails and hands the value back, and the values
 //!   still queued are dropped at once (by the thread that drops the last receiver, or by a
 //!   sender whose send raced with that drop, whose `send` still returns `Ok`), not when the
-//!   last sender goes. A destructor that panics there unwinds out of that drop or send.
+//!   last sender goes. A destructor that panics there unwinds out of that drop or send, once
+//!   every other value has been dropped too.
 //! - Every value is dropped exactly once: by its receiver, by that drain, or with the last
 //!   handle.
 //!
@@ -259,9 +260,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             // Waiting senders take back their own offers; only given values are ours.
             return z.drain_given();
         }
-        while let Some(value) = self.queue.try_pop() {
-            drop(value);
-        }
+        drop_all(std::iter::from_fn(|| self.queue.try_pop()));
     }
 
     /// After a successful push: if every receiver went away meanwhile, the last receiver's
@@ -443,6 +442,24 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         self.strategy
             .wait_for(&self.not_empty, deadline, attempt)
             .unwrap_or(Err(RecvTimeoutError::Timeout))
+    }
+}
+
+/// Drops every value of `values`, even if some destructors panic; then unwinds with the first
+/// panic, if there was one. The channel's drains use it: a panic out of the middle of one
+/// would leave the rest to the queue's own drop, which may run as that very panic unwinds
+/// (the last receiver's `Arc` of the channel), and a second panic there aborts.
+fn drop_all<T>(values: impl Iterator<Item = T>) {
+    let mut first_panic = None;
+    for value in values {
+        // AssertUnwindSafe: after a panic nothing is read but the next value, which the
+        // panicking destructor could not reach.
+        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(value))) {
+            first_panic.get_or_insert(panic);
+        }
+    }
+    if let Some(panic) = first_panic {
+        std::panic::resume_unwind(panic);
     }
 }
 

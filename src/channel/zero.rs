@@ -257,7 +257,7 @@ impl<T> Rendezvous<T> {
             s.offers = kept;
             given
         });
-        drop(given);
+        super::drop_all(given.into_iter());
     }
 }
 
