@@ -93,6 +93,11 @@ fn never_gets_nothing() {
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     assert_eq!(rx.recv_timeout(2 * MS), Err(RecvTimeoutError::Timeout));
     assert!(rx.is_empty() && rx.try_iter().next().is_none());
+    // Every never() is one channel, as in crossbeam-channel; other timers are not.
+    assert!(rx.same_channel(&never()) && rx.same_channel(&rx.clone()));
+    let (a, b) = (after(MS), after(MS));
+    assert!(!a.same_channel(&b) && a.same_channel(&a.clone()));
+    assert!(!a.same_channel(&never()) && !never().same_channel(&a));
 }
 
 #[test]
@@ -161,5 +166,17 @@ fn async_receives_wake_when_due() {
         let ticks: Vec<Instant> = block_on(ticker.stream().take(3).collect());
         assert!(ticks.windows(2).all(|w| w[1] >= w[0] + 2 * MS));
         assert!(ticks[0] >= start + 2 * MS);
+    });
+}
+
+/// Dropping the last receiver of a timer takes no messages (a ticker of zero period always
+/// has one due: a drain that popped them would never end).
+#[test]
+fn dropping_a_due_timer_returns() {
+    watchdog("dropping_a_due_timer_returns", || {
+        for rx in [tick(Duration::ZERO), after(Duration::ZERO), never()] {
+            assert_eq!(rx.capacity().is_some(), true);
+            drop(rx);
+        }
     });
 }

@@ -260,6 +260,11 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             // Waiting senders take back their own offers; only given values are ours.
             return z.drain_given();
         }
+        if self.timer {
+            // A timer holds no values, it makes them when taken: popping here would make
+            // them for nobody (for ever, from a `tick` of zero period).
+            return;
+        }
         drop_all(std::iter::from_fn(|| self.queue.try_pop()));
     }
 

@@ -189,7 +189,8 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
     }
 
     /// Whether `self` and `other` are handles of the same channel (one is a clone of the other,
-    /// or of a clone of it...).
+    /// or of a clone of it...). As in crossbeam-channel, every [`never`](super::never())
+    /// receiver counts as one channel.
     ///
     /// # Examples
     ///
@@ -198,9 +199,11 @@ impl<T, Q: Queue<T>> Receiver<T, Q> {
     /// let (_, other) = wharf::channel::bounded::<u8>(1);
     /// assert!(rx.same_channel(&rx.clone()));
     /// assert!(!rx.same_channel(&other));
+    /// assert!(wharf::channel::never::<u8>().same_channel(&wharf::channel::never()));
     /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        let never = |rx: &Self| rx.chan.queue.__timer().is_some_and(|t| t.is_never());
+        Arc::ptr_eq(&self.chan, &other.chan) || (never(self) && never(other))
     }
 
     /// Test-only: `(receivers, senders)` registered as waiting on this channel now (only the

@@ -83,6 +83,11 @@ fn nanos(d: Duration) -> Option<u64> {
 }
 
 impl<T> Timer<T> {
+    /// Whether this is a [`never()`] timer (it never had a message to come).
+    pub(super) fn is_never(&self) -> bool {
+        self.capacity == 0
+    }
+
     /// When the next message is due; `None` if none will come.
     pub(super) fn due(&self) -> Option<Instant> {
         // Acquire: pairs with the take's compare-and-swap, as `take` does (only a guess here).
