@@ -1,4 +1,4 @@
-//! Channel runs: capacity 1, small rings and unbounded; disconnection, timeouts, and handles
+//! Channel runs: rendezvous, capacity 1, small rings and unbounded; disconnection, timeouts, and handles
 //! dropped mid-flight with every value's drops counted.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,6 +13,9 @@ use wharf::{ArrayQueue, LinkedQueue, WaitStrategy};
 
 fn channel_of<T>(cap: Option<usize>, strategy: WaitStrategy) -> (Sender<T>, Receiver<T>) {
     match cap {
+        Some(0) => {
+            channel::with_queue_and_strategy(channel::Flavor::Zero(Default::default()), strategy)
+        }
         Some(cap) => channel::with_queue_and_strategy(
             channel::Flavor::Bounded(ArrayQueue::new(cap)),
             strategy,
@@ -28,8 +31,9 @@ fn channel_of<T>(cap: Option<usize>, strategy: WaitStrategy) -> (Sender<T>, Rece
 fn channels_mpmc_with_disconnect() {
     let per = scaled(10_000);
     for strategy in [WaitStrategy::SpinPark, WaitStrategy::SpinYield] {
-        // Capacity 1 is the single-slot state machine, 2 a ring that wraps every other send.
-        for cap in [Some(1), Some(2), None] {
+        // Capacity 1 is the single-slot state machine, 2 a ring that wraps every other send,
+        // 0 a rendezvous (its lock, offers and takers).
+        for cap in [Some(0), Some(1), Some(2), None] {
             let (tx, rx) = channel_of(cap, strategy);
             let senders: Vec<_> = (0..2)
                 .map(|p| {
