@@ -343,76 +343,82 @@ fn subscriber_blocked<T>(p: &dyn Pub<T>) {
 
 #[test]
 fn blocked_subscriber_woken_by_publish_and_by_close() {
-    for (o, (mut p, mut s)) in all_rings::<u32>(1) {
-        let subscriber = thread::spawn(move || (s.recv(), s.recv()));
-        subscriber_blocked(&*p);
-        p.publish(5);
-        subscriber_blocked(&*p);
-        drop(p);
-        assert_eq!(
-            subscriber.join().unwrap(),
-            (Ok(5), Err(RecvError::Closed)),
-            "{o:?}"
-        );
-    }
-    // Blocked with a long timeout, and woken by the last of several publishers going.
-    for s in STRATEGIES {
-        let (p, mut sub) = Builder::new(2).wait_strategy(s).build::<u8>();
-        let p2 = p.clone();
-        let subscriber = thread::spawn(move || sub.recv_timeout(Duration::from_secs(3600)));
-        drop(p);
-        until_blocked(s, || p2.__waiters().0 > 0);
-        drop(p2);
-        assert_eq!(subscriber.join().unwrap(), Err(RecvTimeoutError::Closed));
-    }
+    support::watchdog("blocked_subscriber_woken_by_publish_and_by_close", || {
+        for (o, (mut p, mut s)) in all_rings::<u32>(1) {
+            let subscriber = thread::spawn(move || (s.recv(), s.recv()));
+            subscriber_blocked(&*p);
+            p.publish(5);
+            subscriber_blocked(&*p);
+            drop(p);
+            assert_eq!(
+                subscriber.join().unwrap(),
+                (Ok(5), Err(RecvError::Closed)),
+                "{o:?}"
+            );
+        }
+        // Blocked with a long timeout, and woken by the last of several publishers going.
+        for s in STRATEGIES {
+            let (p, mut sub) = Builder::new(2).wait_strategy(s).build::<u8>();
+            let p2 = p.clone();
+            let subscriber = thread::spawn(move || sub.recv_timeout(Duration::from_secs(3600)));
+            drop(p);
+            until_blocked(s, || p2.__waiters().0 > 0);
+            drop(p2);
+            assert_eq!(subscriber.join().unwrap(), Err(RecvTimeoutError::Closed));
+        }
+    });
 }
 
 #[test]
 fn dropping_slow_subscriber_releases_backpressure() {
-    for s in STRATEGIES {
-        for (mut p, mut fast) in both_kinds::<usize>(Builder::new(2).wait_strategy(s)) {
-            let slow = p.subscribe();
-            let publisher = thread::spawn(move || {
-                for i in 0..10 {
-                    p.publish(i); // blocks after 2: `slow` reads nothing
+    support::watchdog("dropping_slow_subscriber_releases_backpressure", || {
+        for s in STRATEGIES {
+            for (mut p, mut fast) in both_kinds::<usize>(Builder::new(2).wait_strategy(s)) {
+                let slow = p.subscribe();
+                let publisher = thread::spawn(move || {
+                    for i in 0..10 {
+                        p.publish(i); // blocks after 2: `slow` reads nothing
+                    }
+                });
+                assert_eq!(fast.recv(), Ok(0));
+                assert_eq!(fast.recv(), Ok(1));
+                // The publisher waits for `slow` (SpinPark registers; the others spin).
+                until_blocked(s, || fast.__waiters().1 > 0);
+                assert_eq!(
+                    fast.try_recv(),
+                    Err(TryRecvError::Empty),
+                    "{s:?}: slow was overrun"
+                );
+                drop(slow);
+                for i in 2..10 {
+                    assert_eq!(fast.recv(), Ok(i));
                 }
-            });
-            assert_eq!(fast.recv(), Ok(0));
-            assert_eq!(fast.recv(), Ok(1));
-            // The publisher waits for `slow` (SpinPark registers; the others spin).
-            until_blocked(s, || fast.__waiters().1 > 0);
-            assert_eq!(
-                fast.try_recv(),
-                Err(TryRecvError::Empty),
-                "{s:?}: slow was overrun"
-            );
-            drop(slow);
-            for i in 2..10 {
-                assert_eq!(fast.recv(), Ok(i));
+                publisher.join().unwrap();
+                assert_eq!(fast.recv(), Err(RecvError::Closed));
             }
-            publisher.join().unwrap();
-            assert_eq!(fast.recv(), Err(RecvError::Closed));
         }
-    }
+    });
 }
 
 #[test]
 fn blocked_publisher_proceeds_when_subscriber_reads() {
-    for s in STRATEGIES {
-        for (mut p, mut sub) in both_kinds::<usize>(Builder::new(3).wait_strategy(s)) {
-            let publisher = thread::spawn(move || {
+    support::watchdog("blocked_publisher_proceeds_when_subscriber_reads", || {
+        for s in STRATEGIES {
+            for (mut p, mut sub) in both_kinds::<usize>(Builder::new(3).wait_strategy(s)) {
+                let publisher = thread::spawn(move || {
+                    for i in 0..20 {
+                        p.publish(i);
+                    }
+                });
+                until_blocked(s, || sub.__waiters().1 > 0);
                 for i in 0..20 {
-                    p.publish(i);
+                    assert_eq!(sub.recv(), Ok(i), "{s:?}");
                 }
-            });
-            until_blocked(s, || sub.__waiters().1 > 0);
-            for i in 0..20 {
-                assert_eq!(sub.recv(), Ok(i), "{s:?}");
+                publisher.join().unwrap();
+                assert_eq!(sub.recv(), Err(RecvError::Closed));
             }
-            publisher.join().unwrap();
-            assert_eq!(sub.recv(), Err(RecvError::Closed));
         }
-    }
+    });
 }
 
 /// A payload that cannot be cloned: only the borrowing reads work on it.
@@ -518,54 +524,56 @@ fn zero_capacity_panics() {
 
 #[test]
 fn zero_and_max_timeouts() {
-    for (_, (mut p, mut s)) in all_rings::<u32>(1) {
-        assert_eq!(
-            s.recv_timeout(Duration::ZERO),
-            Err(RecvTimeoutError::Timeout)
-        );
-        p.publish(1);
-        assert_eq!(s.recv_timeout(Duration::ZERO), Ok(1));
-        p.publish(2);
-        assert_eq!(s.recv_timeout(Duration::MAX), Ok(2));
-        let past = Instant::now() - Duration::from_millis(10);
-        assert_eq!(s.recv_deadline(past), Err(RecvTimeoutError::Timeout));
-        p.publish(3);
-        assert_eq!(s.recv_deadline(past), Ok(3));
-    }
-    for s in STRATEGIES {
-        let (p, mut sub) = Builder::new(1).wait_strategy(s).build::<u32>();
-        p.publish_timeout(1, Duration::MAX).unwrap();
-        let refused = p.publish_timeout(2, Duration::ZERO);
-        assert_eq!(refused, Err(PublishTimeoutError::Timeout(2)));
-        let past = Instant::now() - Duration::from_millis(10);
-        assert_eq!(
-            p.publish_deadline(3, past),
-            Err(PublishTimeoutError::Timeout(3))
-        );
-        assert_eq!(sub.recv(), Ok(1));
-        p.publish_deadline(4, past).unwrap(); // room now: taken
-                                              // Duration::MAX waits for the subscriber on another thread.
-        let subscriber = thread::spawn(move || {
-            until_blocked(s, || sub.__waiters().1 > 0);
-            (sub.recv(), sub.recv())
-        });
-        p.publish_timeout(5, Duration::MAX).unwrap();
-        drop(p);
-        assert_eq!(subscriber.join().unwrap(), (Ok(4), Ok(5)), "{s:?}");
+    support::watchdog("zero_and_max_timeouts", || {
+        for (_, (mut p, mut s)) in all_rings::<u32>(1) {
+            assert_eq!(
+                s.recv_timeout(Duration::ZERO),
+                Err(RecvTimeoutError::Timeout)
+            );
+            p.publish(1);
+            assert_eq!(s.recv_timeout(Duration::ZERO), Ok(1));
+            p.publish(2);
+            assert_eq!(s.recv_timeout(Duration::MAX), Ok(2));
+            let past = Instant::now() - Duration::from_millis(10);
+            assert_eq!(s.recv_deadline(past), Err(RecvTimeoutError::Timeout));
+            p.publish(3);
+            assert_eq!(s.recv_deadline(past), Ok(3));
+        }
+        for s in STRATEGIES {
+            let (p, mut sub) = Builder::new(1).wait_strategy(s).build::<u32>();
+            p.publish_timeout(1, Duration::MAX).unwrap();
+            let refused = p.publish_timeout(2, Duration::ZERO);
+            assert_eq!(refused, Err(PublishTimeoutError::Timeout(2)));
+            let past = Instant::now() - Duration::from_millis(10);
+            assert_eq!(
+                p.publish_deadline(3, past),
+                Err(PublishTimeoutError::Timeout(3))
+            );
+            assert_eq!(sub.recv(), Ok(1));
+            p.publish_deadline(4, past).unwrap(); // room now: taken
+                                                  // Duration::MAX waits for the subscriber on another thread.
+            let subscriber = thread::spawn(move || {
+                until_blocked(s, || sub.__waiters().1 > 0);
+                (sub.recv(), sub.recv())
+            });
+            p.publish_timeout(5, Duration::MAX).unwrap();
+            drop(p);
+            assert_eq!(subscriber.join().unwrap(), (Ok(4), Ok(5)), "{s:?}");
 
-        // recv_timeout(MAX) waits for a later publish.
-        let (p, mut sub) = Builder::new(1).wait_strategy(s).build::<u32>();
-        let publisher = thread::spawn(move || {
-            until_blocked(s, || p.__waiters().0 > 0);
-            p.publish(6);
-        });
-        assert_eq!(sub.recv_timeout(Duration::MAX), Ok(6));
-        publisher.join().unwrap();
-    }
-    // Lossy rings never wait to publish.
-    let (p, _s) = lossy::<u32>(1);
-    p.publish_timeout(1, Duration::ZERO).unwrap();
-    p.publish_timeout(2, Duration::ZERO).unwrap();
+            // recv_timeout(MAX) waits for a later publish.
+            let (p, mut sub) = Builder::new(1).wait_strategy(s).build::<u32>();
+            let publisher = thread::spawn(move || {
+                until_blocked(s, || p.__waiters().0 > 0);
+                p.publish(6);
+            });
+            assert_eq!(sub.recv_timeout(Duration::MAX), Ok(6));
+            publisher.join().unwrap();
+        }
+        // Lossy rings never wait to publish.
+        let (p, _s) = lossy::<u32>(1);
+        p.publish_timeout(1, Duration::ZERO).unwrap();
+        p.publish_timeout(2, Duration::ZERO).unwrap();
+    });
 }
 
 #[test]

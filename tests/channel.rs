@@ -120,24 +120,26 @@ fn smoke() {
 
 #[test]
 fn fifo_one_sender() {
-    fn check<Q: Queue<usize> + Send + Sync + 'static>(
-        tx: Sender<usize, Q>,
-        rx: Receiver<usize, Q>,
-    ) {
-        let n = support::scaled(2_000);
-        let producer = thread::spawn(move || {
+    support::watchdog("fifo_one_sender", || {
+        fn check<Q: Queue<usize> + Send + Sync + 'static>(
+            tx: Sender<usize, Q>,
+            rx: Receiver<usize, Q>,
+        ) {
+            let n = support::scaled(2_000);
+            let producer = thread::spawn(move || {
+                for i in 0..n {
+                    tx.send(i).unwrap();
+                }
+            });
             for i in 0..n {
-                tx.send(i).unwrap();
+                assert_eq!(rx.recv(), Ok(i));
             }
-        });
-        for i in 0..n {
-            assert_eq!(rx.recv(), Ok(i));
+            producer.join().unwrap();
+            assert_eq!(rx.recv(), Err(RecvError));
         }
-        producer.join().unwrap();
-        assert_eq!(rx.recv(), Err(RecvError));
-    }
-    for_each_channel!(Some(3), check);
-    for_each_channel!(None, check);
+        for_each_channel!(Some(3), check);
+        for_each_channel!(None, check);
+    });
 }
 
 #[test]
@@ -191,40 +193,42 @@ fn len_empty_full_capacity() {
 
 #[test]
 fn iterators() {
-    let (tx, rx) = unbounded();
-    for i in 0..5 {
-        tx.send(i).unwrap();
-    }
-    // try_iter stops at "empty" even though a sender is alive.
-    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
-    assert_eq!(rx.try_iter().next(), None);
-
-    // iter blocks for the sender on another thread and ends when it is gone.
-    let producer = thread::spawn(move || {
-        for i in 0..100 {
+    support::watchdog("iterators", || {
+        let (tx, rx) = unbounded();
+        for i in 0..5 {
             tx.send(i).unwrap();
         }
-    });
-    assert_eq!(rx.iter().collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
-    producer.join().unwrap();
+        // try_iter stops at "empty" even though a sender is alive.
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert_eq!(rx.try_iter().next(), None);
 
-    // `for x in &rx` and `for x in rx`.
-    let (tx, rx) = bounded(4);
-    let producer = thread::spawn(move || {
-        for i in 0..50 {
-            tx.send(i).unwrap();
+        // iter blocks for the sender on another thread and ends when it is gone.
+        let producer = thread::spawn(move || {
+            for i in 0..100 {
+                tx.send(i).unwrap();
+            }
+        });
+        assert_eq!(rx.iter().collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
+        producer.join().unwrap();
+
+        // `for x in &rx` and `for x in rx`.
+        let (tx, rx) = bounded(4);
+        let producer = thread::spawn(move || {
+            for i in 0..50 {
+                tx.send(i).unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        for x in &rx {
+            got.push(x);
+            if got.len() == 25 {
+                break;
+            }
         }
+        got.extend(rx);
+        assert_eq!(got, (0..50).collect::<Vec<_>>());
+        producer.join().unwrap();
     });
-    let mut got = Vec::new();
-    for x in &rx {
-        got.push(x);
-        if got.len() == 25 {
-            break;
-        }
-    }
-    got.extend(rx);
-    assert_eq!(got, (0..50).collect::<Vec<_>>());
-    producer.join().unwrap();
 }
 
 #[test]
@@ -257,33 +261,37 @@ fn zero_and_max_timeouts() {
 
 #[test]
 fn max_timeout_waits_for_a_later_send() {
-    for s in STRATEGIES {
-        let (tx, rx) = bounded_with(1, s);
-        let sender = thread::spawn(move || {
-            until_blocked(s, || tx.__waiters().0 > 0);
-            tx.send(7u32).unwrap();
-            // The channel is full now: this one waits for the receiver's second call.
-            tx.send_timeout(8, Duration::MAX).unwrap();
-        });
-        assert_eq!(rx.recv_timeout(Duration::MAX), Ok(7));
-        assert_eq!(rx.recv_timeout(Duration::MAX), Ok(8));
-        sender.join().unwrap();
-    }
+    support::watchdog("max_timeout_waits_for_a_later_send", || {
+        for s in STRATEGIES {
+            let (tx, rx) = bounded_with(1, s);
+            let sender = thread::spawn(move || {
+                until_blocked(s, || tx.__waiters().0 > 0);
+                tx.send(7u32).unwrap();
+                // The channel is full now: this one waits for the receiver's second call.
+                tx.send_timeout(8, Duration::MAX).unwrap();
+            });
+            assert_eq!(rx.recv_timeout(Duration::MAX), Ok(7));
+            assert_eq!(rx.recv_timeout(Duration::MAX), Ok(8));
+            sender.join().unwrap();
+        }
+    });
 }
 
 #[test]
 fn send_max_timeout_waits_for_room() {
-    for s in STRATEGIES {
-        let (tx, rx) = bounded_with(1, s);
-        tx.send(1u32).unwrap();
-        let receiver = thread::spawn(move || {
-            until_blocked(s, || rx.__waiters().1 > 0);
-            assert_eq!(rx.recv(), Ok(1));
-            assert_eq!(rx.recv(), Ok(2));
-        });
-        tx.send_timeout(2, Duration::MAX).unwrap();
-        receiver.join().unwrap();
-    }
+    support::watchdog("send_max_timeout_waits_for_room", || {
+        for s in STRATEGIES {
+            let (tx, rx) = bounded_with(1, s);
+            tx.send(1u32).unwrap();
+            let receiver = thread::spawn(move || {
+                until_blocked(s, || rx.__waiters().1 > 0);
+                assert_eq!(rx.recv(), Ok(1));
+                assert_eq!(rx.recv(), Ok(2));
+            });
+            tx.send_timeout(2, Duration::MAX).unwrap();
+            receiver.join().unwrap();
+        }
+    });
 }
 
 #[test]
@@ -438,95 +446,103 @@ fn queued_items_dropped_once_when_last_handle_goes() {
 
 #[test]
 fn blocked_receiver_woken_by_last_sender_drop() {
-    for s in STRATEGIES {
-        for cap in [Some(2), None] {
-            let (tx, rx) = match cap {
-                Some(cap) => bounded_with::<u8>(cap, s),
-                None => unbounded_with::<u8>(s),
-            };
-            let tx2 = tx.clone();
-            let receiver = thread::spawn(move || (rx.recv(), rx.recv()));
-            until_blocked(s, || tx.__waiters().0 > 0);
-            tx.send(1).unwrap();
-            drop(tx);
-            let other = thread::spawn(move || {
-                // Blocked again, on the second recv (after taking the 1).
-                until_blocked(s, || tx2.__waiters().0 > 0 && tx2.is_empty());
-                drop(tx2);
-            });
-            assert_eq!(receiver.join().unwrap(), (Ok(1), Err(RecvError)), "{s:?}");
-            other.join().unwrap();
+    support::watchdog("blocked_receiver_woken_by_last_sender_drop", || {
+        for s in STRATEGIES {
+            for cap in [Some(2), None] {
+                let (tx, rx) = match cap {
+                    Some(cap) => bounded_with::<u8>(cap, s),
+                    None => unbounded_with::<u8>(s),
+                };
+                let tx2 = tx.clone();
+                let receiver = thread::spawn(move || (rx.recv(), rx.recv()));
+                until_blocked(s, || tx.__waiters().0 > 0);
+                tx.send(1).unwrap();
+                drop(tx);
+                let other = thread::spawn(move || {
+                    // Blocked again, on the second recv (after taking the 1).
+                    until_blocked(s, || tx2.__waiters().0 > 0 && tx2.is_empty());
+                    drop(tx2);
+                });
+                assert_eq!(receiver.join().unwrap(), (Ok(1), Err(RecvError)), "{s:?}");
+                other.join().unwrap();
+            }
         }
-    }
+    });
 }
 
 #[test]
 fn blocked_sender_woken_by_last_receiver_drop() {
-    for s in STRATEGIES {
-        let counter = Counter::with_ids(2);
-        let (tx, rx) = bounded_with(1, s);
-        tx.send(counter.track(0, ())).unwrap();
-        let rx2 = rx.clone();
-        let sender = {
-            let counter = counter.clone();
-            thread::spawn(move || tx.send(counter.track(1, ())).map_err(|e| e.into_inner().id))
-        };
-        until_blocked(s, || rx.__waiters().1 > 0);
-        drop(rx);
-        let other = thread::spawn(move || {
-            until_blocked(s, || rx2.__waiters().1 > 0);
-            drop(rx2);
-        });
-        // The last receiver's drop disconnects, then drains value 0, making room. A waiting
-        // send whose last disconnect check came before the disconnect may then push value 1
-        // and return `Ok`: its re-check drains the value before it returns. Otherwise the
-        // send hands value 1 back. Either way the send returns, and each value is dropped
-        // exactly once, by the time the threads are joined.
-        let sent = sender.join().unwrap();
-        assert!(matches!(sent, Ok(()) | Err(1)), "{s:?}: {sent:?}");
-        other.join().unwrap();
-        assert_eq!((counter.drops_of(0), counter.drops_of(1)), (1, 1), "{s:?}");
-        assert_eq!(counter.live(), 0, "{s:?}");
-    }
+    support::watchdog("blocked_sender_woken_by_last_receiver_drop", || {
+        for s in STRATEGIES {
+            let counter = Counter::with_ids(2);
+            let (tx, rx) = bounded_with(1, s);
+            tx.send(counter.track(0, ())).unwrap();
+            let rx2 = rx.clone();
+            let sender = {
+                let counter = counter.clone();
+                thread::spawn(move || tx.send(counter.track(1, ())).map_err(|e| e.into_inner().id))
+            };
+            until_blocked(s, || rx.__waiters().1 > 0);
+            drop(rx);
+            let other = thread::spawn(move || {
+                until_blocked(s, || rx2.__waiters().1 > 0);
+                drop(rx2);
+            });
+            // The last receiver's drop disconnects, then drains value 0, making room. A waiting
+            // send whose last disconnect check came before the disconnect may then push value 1
+            // and return `Ok`: its re-check drains the value before it returns. Otherwise the
+            // send hands value 1 back. Either way the send returns, and each value is dropped
+            // exactly once, by the time the threads are joined.
+            let sent = sender.join().unwrap();
+            assert!(matches!(sent, Ok(()) | Err(1)), "{s:?}: {sent:?}");
+            other.join().unwrap();
+            assert_eq!((counter.drops_of(0), counter.drops_of(1)), (1, 1), "{s:?}");
+            assert_eq!(counter.live(), 0, "{s:?}");
+        }
+    });
 }
 
 #[test]
 fn receiver_blocked_long_then_woken() {
-    for s in STRATEGIES {
-        let (tx, rx) = bounded_with(1, s);
-        let started = Arc::new(AtomicBool::new(false));
-        let receiver = {
-            let started = started.clone();
-            thread::spawn(move || {
-                started.store(true, Ordering::SeqCst);
-                rx.recv()
-            })
-        };
-        while !started.load(Ordering::SeqCst) {
-            thread::yield_now();
+    support::watchdog("receiver_blocked_long_then_woken", || {
+        for s in STRATEGIES {
+            let (tx, rx) = bounded_with(1, s);
+            let started = Arc::new(AtomicBool::new(false));
+            let receiver = {
+                let started = started.clone();
+                thread::spawn(move || {
+                    started.store(true, Ordering::SeqCst);
+                    rx.recv()
+                })
+            };
+            while !started.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+            // Registered as a waiter (SpinPark): only the send's wake-up can free it.
+            until_blocked(s, || tx.__waiters().0 > 0);
+            tx.send(42u64).unwrap();
+            assert_eq!(receiver.join().unwrap(), Ok(42), "{s:?}");
         }
-        // Registered as a waiter (SpinPark): only the send's wake-up can free it.
-        until_blocked(s, || tx.__waiters().0 > 0);
-        tx.send(42u64).unwrap();
-        assert_eq!(receiver.join().unwrap(), Ok(42), "{s:?}");
-    }
+    });
 }
 
 #[test]
 fn blocked_sender_proceeds_when_room_is_made() {
-    for s in STRATEGIES {
-        let (tx, rx) = bounded_with(2, s);
-        tx.send(0u32).unwrap();
-        tx.send(1).unwrap();
-        let sender = thread::spawn(move || {
-            for i in 2..20 {
-                tx.send(i).unwrap();
-            }
-        });
-        until_blocked(s, || rx.__waiters().1 > 0);
-        assert_eq!(rx.iter().collect::<Vec<_>>(), (0..20).collect::<Vec<_>>());
-        sender.join().unwrap();
-    }
+    support::watchdog("blocked_sender_proceeds_when_room_is_made", || {
+        for s in STRATEGIES {
+            let (tx, rx) = bounded_with(2, s);
+            tx.send(0u32).unwrap();
+            tx.send(1).unwrap();
+            let sender = thread::spawn(move || {
+                for i in 2..20 {
+                    tx.send(i).unwrap();
+                }
+            });
+            until_blocked(s, || rx.__waiters().1 > 0);
+            assert_eq!(rx.iter().collect::<Vec<_>>(), (0..20).collect::<Vec<_>>());
+            sender.join().unwrap();
+        }
+    });
 }
 
 fn assert_error<E: Error + ?Sized>(e: &E) {

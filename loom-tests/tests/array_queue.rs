@@ -402,6 +402,35 @@ fn cap1_len_while_busy() {
     });
 }
 
+/// `len` on a ring of two or more slots while another thread pushes and pops one value at a
+/// time, twice round a ring of two: the queue never holds more than one value, so `len` never
+/// says more. A `len` that read `tail` and then `head` without re-checking `tail` could see
+/// `head` a lap past the `tail` it read, and answer 2 (the stress test
+/// `len_bounded_under_contention` cannot see this: the tear needs a preemption between two
+/// adjacent loads, and a preemption that long loosens its bound). `len` runs on the spawned
+/// thread: loom's DPOR remembers only the last access to each atomic (tokio-rs/loom#166), so
+/// with `len` on the main thread the passer's own load of `tail` just before its
+/// compare-and-swap hides the race, and loom explores one execution only.
+#[test]
+fn len_never_tears_while_values_pass() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(2));
+        let observer = {
+            let q = q.clone();
+            thread::spawn(move || q.len())
+        };
+        for v in 0..4 {
+            q.push(v).unwrap();
+            assert_eq!(q.pop(), Some(v));
+        }
+        let len = observer.join().unwrap();
+        assert!(
+            len <= 1,
+            "len() {len} while the queue held at most one value"
+        );
+    });
+}
+
 /// A batch pop races single pushes (one producer, capacity 3, the ring wrapping): the batch
 /// takes only slots whose values are published, in order, and never one twice.
 #[test]

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{model, Drops};
+use common::{model, model_capped, retry, Drops};
 use loom::thread;
-use wharf::channel::{bounded, unbounded, RecvError, TryRecvError};
+use wharf::channel::{bounded, unbounded, Receiver, RecvError, Sender, TryRecvError};
 
 /// `bounded(1)`: two values through one slot, the sender blocking on the full channel and the
 /// receiver on the empty one; in order, then `Disconnected`.
@@ -121,4 +121,60 @@ fn bounded_queued_items_dropped_once() {
 #[test]
 fn unbounded_queued_items_dropped_once() {
     queued_items_dropped_once(false);
+}
+
+/// Two receivers wait on an empty channel (both registered as waiters before the first
+/// send, so the sends race only their going to sleep) while one sender sends two values, one
+/// send at a time: each receiver gets exactly one. A push that woke no one, or woke the same
+/// receiver twice, leaves the other receiver asleep (a loom deadlock). No unbounded variant:
+/// the wake-up is the same code, and the linked queue's epoch pins make the model take over
+/// 200 s even at one preemption.
+fn two_receivers_one_value_each(make: fn() -> (Sender<i32>, Receiver<i32>)) {
+    let (tx, rx) = make();
+    let receivers: Vec<_> = [rx.clone(), rx]
+        .into_iter()
+        .map(|rx| thread::spawn(move || rx.recv().unwrap()))
+        .collect();
+    retry(|| (tx.__waiters().0 == 2).then_some(()));
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    let mut got: Vec<i32> = receivers.into_iter().map(|r| r.join().unwrap()).collect();
+    got.sort_unstable();
+    assert_eq!(got, [1, 2]);
+}
+
+/// `bounded(2)`: neither send waits for room (6 s at two preemptions).
+#[test]
+fn bounded2_two_receivers_one_value_each() {
+    model(|| two_receivers_one_value_each(|| bounded(2)));
+}
+
+/// `bounded(1)`: the second send may also wait, for the first value to be taken. At most one
+/// preemption: at two the model takes 90 s.
+#[test]
+fn bounded1_two_receivers_one_value_each() {
+    model_capped(1, || two_receivers_one_value_each(|| bounded(1)));
+}
+
+/// Two receivers wait on an empty `bounded(1)` while the only sender sends one value and
+/// drops: one receiver gets the value, the other `RecvError` (the disconnect wakes it, or it
+/// sees the disconnect before sleeping), and neither hangs (30 s at two preemptions).
+#[test]
+fn two_receivers_one_value_then_disconnect() {
+    model(|| {
+        let (tx, rx) = bounded(1);
+        let receivers: Vec<_> = [rx.clone(), rx]
+            .into_iter()
+            .map(|rx| thread::spawn(move || rx.recv()))
+            .collect();
+        retry(|| (tx.__waiters().0 == 2).then_some(()));
+        tx.send(7).unwrap();
+        drop(tx);
+        let got: Vec<Result<i32, RecvError>> =
+            receivers.into_iter().map(|r| r.join().unwrap()).collect();
+        assert!(
+            got == [Ok(7), Err(RecvError)] || got == [Err(RecvError), Ok(7)],
+            "{got:?}"
+        );
+    });
 }

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use common::{check_received, encode, scaled};
+use common::{check_received, encode, scaled, PanicFlag};
 use wharf::{ArrayQueue, EventCount, LinkedQueue, Queue};
 
 /// Joins every thread, in order, and returns what each returned.
@@ -37,7 +37,8 @@ fn join_all<R>(handles: Vec<JoinHandle<R>>) -> Vec<R> {
 
 /// `producers` threads push `per` boxed values each, `consumers` threads pop until all have
 /// arrived; the multiset and per-producer order are checked. With `batch` above 1, pushes and
-/// pops go through the batch methods, in runs of 1 to `batch` values (cycling).
+/// pops go through the batch methods, in runs of 1 to `batch` values (cycling). A thread that
+/// panics sets `failed`, and the others then stop and fail instead of waiting forever.
 fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(
     q: Q,
     producers: usize,
@@ -47,11 +48,13 @@ fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(
     let per = scaled(20_000);
     let q = Arc::new(q);
     let taken = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicBool::new(false));
     let total = producers * per;
     let pushers: Vec<_> = (0..producers)
         .map(|p| {
-            let q = q.clone();
+            let (q, failed) = (q.clone(), failed.clone());
             thread::spawn(move || {
+                let _flag = PanicFlag(&failed);
                 let mut seq = 0;
                 let mut pending = Vec::new();
                 while seq < per || !pending.is_empty() {
@@ -72,6 +75,8 @@ fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(
                         q.try_push_batch(&mut pending)
                     };
                     if pushed == 0 {
+                        // Relaxed: a stop flag; it hands over no data.
+                        assert!(!failed.load(Ordering::Relaxed), "another thread panicked");
                         thread::yield_now();
                     }
                 }
@@ -80,8 +85,9 @@ fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(
         .collect();
     let poppers: Vec<_> = (0..consumers)
         .map(|c| {
-            let (q, taken) = (q.clone(), taken.clone());
+            let (q, taken, failed) = (q.clone(), taken.clone(), failed.clone());
             thread::spawn(move || {
+                let _flag = PanicFlag(&failed);
                 let mut got = Vec::new();
                 let mut boxes = Vec::new();
                 let mut round = c;
@@ -93,6 +99,8 @@ fn mpmc<Q: Queue<Box<u64>> + Send + Sync + 'static>(
                         q.try_pop_batch(&mut boxes, 1 + round % batch)
                     };
                     if popped == 0 {
+                        // Relaxed: as above.
+                        assert!(!failed.load(Ordering::Relaxed), "another thread panicked");
                         thread::yield_now();
                         continue;
                     }
@@ -123,6 +131,21 @@ fn array_queue_batches_mpmc() {
     // Runs straddling the wrap of a small ring, and runs well inside a larger one.
     for cap in [3, 64] {
         mpmc(ArrayQueue::new(cap), 2, 2, 8);
+    }
+}
+
+/// MPMC across the wrap-around of positions: each queue starts 8 laps before its positions
+/// wrap around `usize` (`__with_initial_lap`), so the run crosses it early and goes on for
+/// hundreds to thousands of laps after; every value arrives exactly once, in each producer's
+/// order. Capacities 2 and 64 are powers of two (a position reaches `usize::MAX`), 3 is not
+/// (its last lap skips the unused index); the batches' runs straddle the wrap too.
+#[test]
+fn array_queue_mpmc_across_the_wrap() {
+    for cap in [2, 3, 64] {
+        mpmc(ArrayQueue::__with_initial_lap(cap, 8), 2, 2, 1);
+    }
+    for cap in [3, 64] {
+        mpmc(ArrayQueue::__with_initial_lap(cap, 8), 2, 2, 8);
     }
 }
 

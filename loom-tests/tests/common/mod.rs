@@ -13,10 +13,17 @@ pub fn model<F>(f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
+    model_capped(usize::MAX, f);
+}
+
+/// [`model`], with at most `cap` preemptions whatever `LOOM_MAX_PREEMPTIONS` says: for a model
+/// whose state space at the usual bound would take minutes (each caller says how long).
+pub fn model_capped<F>(cap: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
     let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
-    }
+    builder.preemption_bound = Some(builder.preemption_bound.unwrap_or(2).min(cap));
     // Retry loops (a producer on a full ring, a consumer on an empty one) take many steps in
     // one execution; loom's default of 1,000 branches cuts some of them short.
     if std::env::var_os("LOOM_MAX_BRANCHES").is_none() {
