@@ -175,7 +175,7 @@ fn async_receives_wake_when_due() {
 fn dropping_a_due_timer_returns() {
     watchdog("dropping_a_due_timer_returns", || {
         for rx in [tick(Duration::ZERO), after(Duration::ZERO), never()] {
-            assert_eq!(rx.capacity().is_some(), true);
+            assert!(rx.capacity().is_some());
             drop(rx);
         }
     });
