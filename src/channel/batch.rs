@@ -77,7 +77,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if limit == 0 {
             return Ok(0);
         }
-        if self.special {
+        if self.is_special() {
             // Wait for the first value as a single receive does (on a rendezvous channel as
             // a taker, so that givers find us; on a timer's until it is due), then take what
             // else is there.

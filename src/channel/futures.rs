@@ -26,7 +26,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         taker: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        if self.special {
+        if self.is_special() {
             return self.poll_recv_special(slot, taker, cx);
         }
         self.strategy
@@ -41,7 +41,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         taker: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        if self.timer {
+        if self.is_timer() {
             return self.poll_recv_timer(cx);
         }
         let poll = self.strategy.poll_for(&self.not_empty, slot, cx, || {

@@ -219,13 +219,6 @@ struct Chan<T, Q> {
     /// `queue.capacity().is_some()`, cached: only then can a sender wait for room (or, on a
     /// rendezvous channel, for a take).
     bounded: bool,
-    /// `queue.__rendezvous().is_some()`, cached: a take then wakes every waiting sender.
-    rendezvous: bool,
-    /// `queue.__timer().is_some()`, cached: a waiting receive then sleeps until the message
-    /// is due (nobody notifies it).
-    timer: bool,
-    /// `rendezvous || timer`: one check on the async receive's fast path.
-    special: bool,
     /// `queue.__seqcst_handoff()`, cached: the wake-up checks after a successful push or pop
     /// may then skip their fence (see `EventCount::notify_one_after`).
     handoff: bool,
@@ -233,6 +226,27 @@ struct Chan<T, Q> {
 }
 
 impl<T, Q: Queue<T>> Chan<T, Q> {
+    /// A rendezvous channel: a take wakes every waiting sender, and waits follow
+    /// `zero.rs`. Not cached in a field: for a queue other than `Flavor` it is a constant,
+    /// for `Flavor` one compare of its tag, and a field changed the layout the ring's
+    /// capacity-1 ping-pong is sensitive to.
+    #[inline(always)]
+    fn is_rendezvous(&self) -> bool {
+        self.queue.__rendezvous().is_some()
+    }
+
+    /// A timer channel: a waiting receive sleeps until the message is due (`timer.rs`).
+    #[inline(always)]
+    fn is_timer(&self) -> bool {
+        self.queue.__timer().is_some()
+    }
+
+    /// A rendezvous or timer channel.
+    #[inline(always)]
+    fn is_special(&self) -> bool {
+        self.is_rendezvous() || self.is_timer()
+    }
+
     fn is_disconnected(&self) -> bool {
         // SeqCst: read after `prepare_wait`'s fence, as part of the waiter's re-check; and it
         // synchronises with the store in `disconnect`, making every push before it visible.
@@ -260,7 +274,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             // Waiting senders take back their own offers; only given values are ours.
             return z.drain_given();
         }
-        if self.timer {
+        if self.is_timer() {
             // A timer holds no values, it makes them when taken: popping here would make
             // them for nobody (for ever, from a `tick` of zero period).
             return;
@@ -328,7 +342,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     #[inline(always)]
     fn popped(&self, n: usize) {
         if self.bounded && self.strategy.parks() {
-            if self.rendezvous {
+            if self.is_rendezvous() {
                 // Only the sender of the offer taken can go on, and we do not know which
                 // it is (see `zero.rs`).
                 self.not_full.notify_all();
@@ -379,7 +393,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     /// channel, no receiver waiting): out of line, so that the fast path stays small.
     #[inline(never)]
     fn send_wait(&self, value: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
-        if self.rendezvous {
+        if self.is_rendezvous() {
             return self.send_rendezvous(value, deadline);
         }
         let mut held = Some(value);
@@ -434,10 +448,10 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     /// the fast path stays small.
     #[inline(never)]
     fn recv_wait(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-        if self.rendezvous {
+        if self.is_rendezvous() {
             return self.recv_rendezvous(deadline);
         }
-        if self.timer {
+        if self.is_timer() {
             return self.recv_timer(deadline);
         }
         let attempt = || {
@@ -557,8 +571,6 @@ pub fn with_queue_and_strategy<T, Q: Queue<T>>(
 /// The shared state of a new channel over `queue`, counting one sender and one receiver.
 fn new_chan<T, Q: Queue<T>>(queue: Q, strategy: WaitStrategy) -> Arc<Chan<T, Q>> {
     let bounded = queue.capacity().is_some();
-    let rendezvous = queue.__rendezvous().is_some();
-    let timer = queue.__timer().is_some();
     let handoff = queue.__seqcst_handoff();
     Arc::new(Chan {
         queue,
@@ -569,9 +581,6 @@ fn new_chan<T, Q: Queue<T>>(queue: Q, strategy: WaitStrategy) -> Arc<Chan<T, Q>>
         not_full: EventCount::new(),
         strategy,
         bounded,
-        rendezvous,
-        timer,
-        special: rendezvous || timer,
         handoff,
         _marker: core::marker::PhantomData,
     })

@@ -317,7 +317,7 @@ impl<T> fmt::Debug for Rendezvous<T> {
 }
 
 impl<T, Q: Queue<T>> Chan<T, Q> {
-    /// The rendezvous state; only called where `self.rendezvous` holds.
+    /// The rendezvous state; only called where `is_rendezvous` holds.
     fn zero(&self) -> &Rendezvous<T> {
         self.queue
             .__rendezvous()
@@ -327,6 +327,8 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     /// A waiting send on a rendezvous channel whose first `try_send` found nobody waiting:
     /// offers the value and waits until it is taken, or until `deadline` or the disconnect,
     /// when it takes the offer back unless it was taken first.
+    #[cold]
+    #[inline(never)]
     pub(super) fn send_rendezvous(
         &self,
         value: T,
