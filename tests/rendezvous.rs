@@ -307,20 +307,8 @@ fn mixed_traffic(s: WaitStrategy, senders: usize, receivers: usize, per_sender: 
     for p in producers {
         p.join().unwrap();
     }
-    let mut seen = vec![vec![false; per_sender]; senders];
-    let mut total = 0;
-    for c in consumers {
-        let got = c.join().unwrap();
-        let mut last = vec![None; senders];
-        for &(p, i) in &got {
-            assert!(last[p] < Some(i), "sender {p}: {i} after {:?}", last[p]);
-            last[p] = Some(i);
-            assert!(!seen[p][i], "({p}, {i}) received twice");
-            seen[p][i] = true;
-        }
-        total += got.len();
-    }
-    assert_eq!(total, senders * per_sender, "values lost");
+    let received: Vec<_> = consumers.into_iter().map(|c| c.join().unwrap()).collect();
+    support::check_pairs(senders, per_sender, &received);
     assert_eq!(counter.created(), senders * per_sender);
     assert_eq!(counter.live(), 0, "values leaked");
 }

@@ -219,3 +219,22 @@ impl Rng {
         self.below(n as u64) as usize
     }
 }
+
+/// Checks a stress run in which sender `p` sent `(p, 0..per_sender)` in order and each
+/// receiver returned what it received, in order: every value arrived exactly once, and each
+/// receiver saw each sender's values in increasing order.
+pub fn check_pairs(senders: usize, per_sender: usize, received: &[Vec<(usize, usize)>]) {
+    let mut seen = vec![vec![false; per_sender]; senders];
+    let mut total = 0;
+    for got in received {
+        let mut last = vec![None; senders];
+        for &(p, i) in got {
+            assert!(last[p] < Some(i), "sender {p}: {i} after {:?}", last[p]);
+            last[p] = Some(i);
+            assert!(!seen[p][i], "({p}, {i}) received twice");
+            seen[p][i] = true;
+        }
+        total += got.len();
+    }
+    assert_eq!(total, senders * per_sender, "values lost");
+}
