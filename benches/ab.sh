@@ -54,8 +54,11 @@ tree_of() {
 executable() {
     grep -o '"executable":"[^"]*suite-[^"]*"' | tail -1 | sed 's/"executable":"\(.*\)"/\1/'
 }
-# The suite binary of a source tree (shared target directory for the dependencies).
+# The suite binary of a source tree (shared target directory for the dependencies). Every
+# tree's wharf has the same unit hash there, and `git archive` gives files their commit's
+# mtime, so cargo would take another tree's build for fresh: touch the sources first.
 build() {
+    find "$1/src" -type f -exec touch {} +
     (cd "$1" && CARGO_TARGET_DIR="$PWD/../target" \
         cargo bench --bench suite --no-run --message-format=json 2>/dev/null | executable)
 }

@@ -43,6 +43,7 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::padded_slice::PaddedSlice;
 use crate::Queue;
 
 mod batch;
@@ -133,8 +134,9 @@ pub struct ArrayQueue<T> {
     head: CachePadded<AtomicUsize>,
     /// The position the next value will be pushed to.
     tail: CachePadded<AtomicUsize>,
-    /// The ring; `buffer.len() == cap`.
-    buffer: Box<[Slot<T>]>,
+    /// The ring; `buffer.len() == cap`. On cache lines of its own, so that no other
+    /// allocation's writes take its lines from the queue's users (see `padded_slice`).
+    buffer: PaddedSlice<Slot<T>>,
     /// How positions map to slots and laps.
     laps: Laps,
 }
@@ -253,24 +255,23 @@ impl<T> ArrayQueue<T> {
             0,
             "start must be at index 0 of a lap"
         );
-        let mut buffer = Vec::new();
-        if buffer.try_reserve_exact(cap).is_err() {
-            panic!("ArrayQueue capacity {cap} is too large: cannot allocate its slots");
-        }
         // Slot `i` starts empty and ready for position `start + i`, the first lap.
-        buffer.extend((0..cap).map(|i| Slot {
+        let buffer = PaddedSlice::try_from_fn(cap, |i| Slot {
             stamp: AtomicUsize::new(if cap == 1 {
                 single::INITIAL
             } else {
                 start.wrapping_add(i)
             }),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-        }));
+        })
+        .unwrap_or_else(|| {
+            panic!("ArrayQueue capacity {cap} is too large: cannot allocate its slots")
+        });
         let start = if cap == 1 { single::SENTINEL } else { start };
         Self {
             head: CachePadded::new(AtomicUsize::new(start)),
             tail: CachePadded::new(AtomicUsize::new(start)),
-            buffer: buffer.into_boxed_slice(),
+            buffer,
             laps: Laps {
                 cap,
                 one_lap,

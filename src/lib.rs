@@ -53,6 +53,7 @@ pub mod channel;
 mod event_count;
 mod linked_queue;
 mod loom;
+mod padded_slice;
 mod queue;
 mod wait;
 

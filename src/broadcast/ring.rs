@@ -20,6 +20,7 @@ use core::mem::MaybeUninit;
 use crossbeam_utils::CachePadded;
 
 use crate::loom::{fence, AtomicBool, AtomicU64, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::padded_slice::PaddedSlice;
 use crate::{EventCount, WaitStrategy};
 
 use super::Overflow;
@@ -80,7 +81,8 @@ pub(super) struct Ring<T> {
     /// Backpressure: a lower bound of every registered subscriber's next sequence, cached so
     /// publishers rarely scan `readers`. Only grows.
     gate: CachePadded<AtomicU64>,
-    slots: Box<[Slot<T>]>,
+    /// On cache lines of its own (see `padded_slice`).
+    slots: PaddedSlice<Slot<T>>,
     /// Lossy only (empty under backpressure, which never locks): slot `i`'s lock, `WRITER`
     /// while a publisher replaces the value, plus the number of readers inside. Kept out of
     /// `Slot` so backpressure slots are only a stamp and a value (more of them per cache line).
@@ -122,14 +124,13 @@ impl<T> Ring<T> {
         max_subscribers: usize,
     ) -> Self {
         assert!(cap > 0, "broadcast capacity must be non-zero");
-        let mut slots = Vec::new();
-        if slots.try_reserve_exact(cap).is_err() {
-            panic!("broadcast capacity {cap} is too large: cannot allocate its slots");
-        }
-        slots.extend((0..cap).map(|_| Slot {
+        let slots = PaddedSlice::try_from_fn(cap, |_| Slot {
             seq: AtomicU64::new(0),
             value: UnsafeCell::new(MaybeUninit::uninit()),
-        }));
+        })
+        .unwrap_or_else(|| {
+            panic!("broadcast capacity {cap} is too large: cannot allocate its slots")
+        });
         let registry = match overflow {
             Overflow::Backpressure => max_subscribers,
             Overflow::Lossy => 0,
@@ -138,7 +139,7 @@ impl<T> Ring<T> {
         Self {
             cursor: CachePadded::new(AtomicU64::new(0)),
             gate: CachePadded::new(AtomicU64::new(0)),
-            slots: slots.into_boxed_slice(),
+            slots,
             locks: match overflow {
                 Overflow::Lossy => (0..cap).map(|_| AtomicUsize::new(0)).collect(),
                 Overflow::Backpressure => Box::new([]),
