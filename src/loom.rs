@@ -66,7 +66,7 @@ mod std_impl {
     };
     pub(crate) use crossbeam_utils::Backoff;
     pub(crate) use std::sync::{Arc, Condvar, Mutex};
-    pub(crate) use std::thread::yield_now;
+    pub(crate) use std::thread::{current, park, park_timeout, yield_now, Thread};
 
     #[cfg(wharf_sanitize_thread)]
     pub(crate) use super::tsan_mutex::DataMutex;
@@ -176,7 +176,12 @@ mod loom_impl {
     };
     pub(crate) use loom::sync::Mutex as DataMutex;
     pub(crate) use loom::sync::{Arc, Condvar, Mutex};
-    pub(crate) use loom::thread::yield_now;
+    pub(crate) use loom::thread::{current, park, yield_now, Thread};
+
+    /// Loom has no clock: a timed park is a yield (a park may always return early).
+    pub(crate) fn park_timeout(_: std::time::Duration) {
+        loom::thread::yield_now();
+    }
 
     /// A spin hint is a yield under loom, so that a spin loop is explored as a wait.
     pub(crate) fn spin_loop() {

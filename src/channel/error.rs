@@ -258,3 +258,89 @@ impl From<RecvError> for RecvTimeoutError {
         Self::Disconnected
     }
 }
+
+/// [`Select::try_select`](super::Select::try_select) found no operation ready.
+///
+/// # Examples
+///
+/// ```
+/// use wharf::channel::{unbounded, Select, TrySelectError};
+/// let (_tx, rx) = unbounded::<i32>();
+/// let mut sel = Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.try_select().unwrap_err(), TrySelectError);
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct TrySelectError;
+
+/// [`Select::select_timeout`](super::Select::select_timeout) (or `select_deadline`) found no
+/// operation ready in time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wharf::channel::{unbounded, Select, SelectTimeoutError};
+/// let (_tx, rx) = unbounded::<i32>();
+/// let mut sel = Select::new();
+/// sel.recv(&rx);
+/// let timed_out = sel.select_timeout(Duration::from_millis(1));
+/// assert_eq!(timed_out.unwrap_err(), SelectTimeoutError);
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct SelectTimeoutError;
+
+/// [`Select::try_ready`](super::Select::try_ready) found no operation ready.
+///
+/// # Examples
+///
+/// ```
+/// use wharf::channel::{unbounded, Select, TryReadyError};
+/// let (_tx, rx) = unbounded::<i32>();
+/// let mut sel = Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.try_ready(), Err(TryReadyError));
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct TryReadyError;
+
+/// [`Select::ready_timeout`](super::Select::ready_timeout) (or `ready_deadline`) found no
+/// operation ready in time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wharf::channel::{unbounded, ReadyTimeoutError, Select};
+/// let (_tx, rx) = unbounded::<i32>();
+/// let mut sel = Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.ready_timeout(Duration::from_millis(1)), Err(ReadyTimeoutError));
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct ReadyTimeoutError;
+
+impl fmt::Display for TrySelectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("all operations in select would block")
+    }
+}
+impl fmt::Display for SelectTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out waiting on select")
+    }
+}
+impl fmt::Display for TryReadyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("all operations in select would block")
+    }
+}
+impl fmt::Display for ReadyTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out waiting on ready")
+    }
+}
+impl Error for TrySelectError {}
+impl Error for SelectTimeoutError {}
+impl Error for TryReadyError {}
+impl Error for ReadyTimeoutError {}

@@ -53,17 +53,23 @@ mod batch;
 mod error;
 mod futures;
 mod receiver;
+mod select;
+mod select_macro;
 mod sender;
 mod timer;
 mod zero;
 
 use std::time::Instant;
 
+#[doc(inline)]
+pub use crate::{select, select_biased};
 pub use error::{
-    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+    ReadyTimeoutError, RecvError, RecvTimeoutError, SelectTimeoutError, SendError,
+    SendTimeoutError, TryReadyError, TryRecvError, TrySelectError, TrySendError,
 };
 pub use futures::{RecvFut, RecvStream, SendFut, SendSink};
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
+pub use select::{Select, SelectedOperation};
 pub use sender::Sender;
 pub use timer::{after, at, never, tick, Timer};
 pub use zero::Rendezvous;

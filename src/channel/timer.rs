@@ -168,7 +168,7 @@ impl<T> Timer<T> {
             .expect("wharf: could not spawn the thread of an async timer receive");
     }
 
-    fn is_due(&self) -> bool {
+    pub(super) fn is_due(&self) -> bool {
         self.due().is_some_and(|due| Instant::now() >= due)
     }
 }

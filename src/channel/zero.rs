@@ -183,6 +183,19 @@ impl<T> Rendezvous<T> {
         self.front.load(Ordering::SeqCst) > ticket
     }
 
+    /// Whether a receive would find an offer now (a hint, as the mirrors are; for
+    /// `Select`'s readiness checks).
+    pub(super) fn has_offer(&self) -> bool {
+        // SeqCst: a hint read as the waiter's re-check (see `locked`).
+        self.offered.load(Ordering::SeqCst) > 0
+    }
+
+    /// Whether a send would find a receiver to give to now (a hint, as `has_offer`).
+    pub(super) fn has_taker(&self) -> bool {
+        // SeqCst: as in `give`.
+        self.takers.load(Ordering::SeqCst) > self.offered.load(Ordering::SeqCst)
+    }
+
     /// Takes back the offer of `ticket`: its value, or `None` if it was taken.
     pub(super) fn retract(&self, ticket: u64) -> Option<T> {
         self.locked(|s| {

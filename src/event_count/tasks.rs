@@ -77,12 +77,18 @@ impl EventCount {
     /// Registers the task of `waker` as a waiter, or refreshes its waker if it is still
     /// registered. Re-check the condition after this call (see the module docs).
     ///
+    /// Returns whether the slot's previous registration had been notified (a notifier took
+    /// its entry): a waiter that then leaves without using what it was notified of must pass
+    /// the notification on, as `cancel_task` does for an entry taken since. (A future that
+    /// re-checks before re-registering has used it; a selection over several event counts
+    /// may not have.)
+    ///
     /// Emits a `SeqCst` fence after a new registration, as `prepare_wait` does.
     ///
     /// # Panics
     ///
     /// Panics if 2³² − 1 waiters are already registered.
-    pub(crate) fn register_task(&self, slot: &mut TaskSlot, waker: &Waker) {
+    pub(crate) fn register_task(&self, slot: &mut TaskSlot, waker: &Waker) -> bool {
         let mut list = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(id) = slot.id {
             if let Some((_, old)) = list.waiting.iter_mut().find(|(i, _)| *i == id) {
@@ -91,7 +97,7 @@ impl EventCount {
                 if !old.will_wake(waker) {
                     old.clone_from(waker);
                 }
-                return;
+                return false;
             }
             // A notifier took the entry, and this poll is the wake-up it sent: register anew.
         }
@@ -112,10 +118,11 @@ impl EventCount {
             panic!("EventCount: too many waiters");
         }
         drop(list);
-        slot.id = Some(id);
+        let renewed = slot.id.replace(id).is_some();
         // SeqCst fence: the caller's re-check may not move before the registration; pairs
         // with the fence in `notify`.
         fence(Ordering::SeqCst);
+        renewed
     }
 
     /// The task got what it waited for: takes its entry out of the list if a notifier has

@@ -1,0 +1,260 @@
+//! The `select!` and `select_biased!` macros: crossbeam-channel's syntax, over [`Select`].
+//!
+//! `__wharf_select!` parses the arms one at a time (a "tt muncher"), collecting each as
+//! `(kind handle index (channel) (message) (pattern) (body))`. The `handle` and `index`
+//! identifiers are written by the step that parses the arm; each macro step is an expansion
+//! of its own, so hygiene makes them distinct variables even though they are spelled the same
+//! in every arm. The last step then writes the whole selection at once: evaluate each channel
+//! expression once, add the operations in order, select, and run the body of the arm whose
+//! index was picked. A send's message is evaluated only if its arm is picked.
+//!
+//! [`Select`]: super::Select
+
+/// Blocks until one of several channel operations can go on, does it, and runs its arm:
+/// crossbeam-channel's `select!`, over any wharf channel.
+///
+/// ```text
+/// select! {
+///     recv(receiver) -> result => body,        // result: Result<T, RecvError>
+///     send(sender, message) -> result => body, // result: Result<(), SendError<T>>
+///     default => body,                         // or: default(timeout) => body
+/// }
+/// ```
+///
+/// - `receiver` and `sender` are expressions giving a `Receiver` or `Sender` (or a reference
+///   to one); each is evaluated once, before the selection.
+/// - `message` is evaluated only if its arm is picked.
+/// - When several operations are ready, one is picked at random (see [`select_biased!`](crate::select_biased) for
+///   the first in order).
+/// - Without a `default` arm the selection blocks; `default => body` runs `body` if no
+///   operation is ready now, and `default(timeout) => body` if none is ready within
+///   `timeout` (a [`Duration`](std::time::Duration)).
+/// - A body may `break`, `continue` or `return` out of the code around the `select!`.
+/// - `select! {}` blocks for ever.
+///
+/// How the selection waits, and where it differs from crossbeam-channel's, is on
+/// [`Select`](crate::channel::Select) and [`SelectedOperation::send`](crate::channel::SelectedOperation::send).
+///
+/// # Examples
+///
+/// ```
+/// use std::thread;
+/// use std::time::Duration;
+/// use wharf::channel::{after, unbounded};
+/// use wharf::select;
+///
+/// let (tx, rx) = unbounded();
+/// let (done_tx, done_rx) = unbounded::<()>();
+/// thread::spawn(move || {
+///     for i in 0..3 {
+///         tx.send(i).unwrap();
+///     }
+///     drop(done_tx);
+/// });
+/// let timeout = after(Duration::from_secs(10));
+/// let mut got = Vec::new();
+/// loop {
+///     select! {
+///         recv(rx) -> msg => match msg {
+///             Ok(i) => got.push(i),
+///             Err(_) => break, // every sender is gone
+///         },
+///         recv(done_rx) -> _ => {}
+///         recv(timeout) -> _ => panic!("timed out"),
+///     }
+/// }
+/// assert_eq!(got, [0, 1, 2]);
+/// ```
+///
+/// A send arm and a default:
+///
+/// ```
+/// use wharf::channel::bounded;
+/// use wharf::select;
+///
+/// let (tx, rx) = bounded(1);
+/// for i in 0..3 {
+///     select! {
+///         send(tx, i) -> res => res.unwrap(),
+///         default => println!("full: {i} not sent"),
+///     }
+/// }
+/// assert_eq!(rx.try_recv(), Ok(0));
+/// assert!(rx.try_recv().is_err());
+/// ```
+#[macro_export]
+macro_rules! select {
+    ($($tokens:tt)*) => {
+        $crate::__wharf_select!(@parse new [] [] $($tokens)*)
+    };
+}
+
+/// [`select!`](crate::select), except that of several ready operations the first in the order written is
+/// picked, not a random one.
+///
+/// # Examples
+///
+/// ```
+/// use wharf::channel::unbounded;
+/// use wharf::select_biased;
+///
+/// let (tx1, rx1) = unbounded();
+/// let (tx2, rx2) = unbounded();
+/// tx1.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// let first = select_biased! {
+///     recv(rx1) -> msg => msg.unwrap(),
+///     recv(rx2) -> msg => msg.unwrap(),
+/// };
+/// assert_eq!(first, 1);
+/// ```
+#[macro_export]
+macro_rules! select_biased {
+    ($($tokens:tt)*) => {
+        $crate::__wharf_select!(@parse new_biased [] [] $($tokens)*)
+    };
+}
+
+/// Not part of the public API: the parser and code writer of [`select!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wharf_select {
+    // Every arm parsed.
+    (@parse $new:ident [$($arms:tt)*] [$($default:tt)*]) => {
+        $crate::__wharf_select!(@emit $new [$($arms)*] [$($default)*])
+    };
+    // Commas between arms (optional after a block).
+    (@parse $new:ident $arms:tt $default:tt , $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms $default $($rest)*)
+    };
+
+    // recv(r) -> pattern => body
+    (@parse $new:ident [$($arms:tt)*] $default:tt
+        recv($r:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new
+            [$($arms)* (recv handle index ($r) () ($res) ({ $($body)* }))] $default $($rest)*)
+    };
+    (@parse $new:ident [$($arms:tt)*] $default:tt
+        recv($r:expr $(,)?) -> $res:pat => $body:expr, $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new
+            [$($arms)* (recv handle index ($r) () ($res) ($body))] $default $($rest)*)
+    };
+    (@parse $new:ident [$($arms:tt)*] $default:tt
+        recv($r:expr $(,)?) -> $res:pat => $body:expr) => {
+        $crate::__wharf_select!(@parse $new
+            [$($arms)* (recv handle index ($r) () ($res) ($body))] $default)
+    };
+
+    // send(s, message) -> pattern => body
+    (@parse $new:ident [$($arms:tt)*] $default:tt
+        send($s:expr, $m:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new
+            [$($arms)* (send handle index ($s) ($m) ($res) ({ $($body)* }))] $default $($rest)*)
+    };
+    (@parse $new:ident [$($arms:tt)*] $default:tt
+        send($s:expr, $m:expr $(,)?) -> $res:pat => $body:expr, $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new
+            [$($arms)* (send handle index ($s) ($m) ($res) ($body))] $default $($rest)*)
+    };
+    (@parse $new:ident [$($arms:tt)*] $default:tt
+        send($s:expr, $m:expr $(,)?) -> $res:pat => $body:expr) => {
+        $crate::__wharf_select!(@parse $new
+            [$($arms)* (send handle index ($s) ($m) ($res) ($body))] $default)
+    };
+
+    // default => body, default(timeout) => body: at most one.
+    (@parse $new:ident $arms:tt [$($old:tt)+] default $($rest:tt)*) => {
+        ::core::compile_error!("select!: more than one `default` arm")
+    };
+    (@parse $new:ident $arms:tt [] default => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [() ({ $($body)* })] $($rest)*)
+    };
+    (@parse $new:ident $arms:tt [] default => $body:expr, $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [() ($body)] $($rest)*)
+    };
+    (@parse $new:ident $arms:tt [] default => $body:expr) => {
+        $crate::__wharf_select!(@parse $new $arms [() ($body)])
+    };
+    (@parse $new:ident $arms:tt [] default($t:expr $(,)?) => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [($t) ({ $($body)* })] $($rest)*)
+    };
+    (@parse $new:ident $arms:tt [] default($t:expr $(,)?) => $body:expr, $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [($t) ($body)] $($rest)*)
+    };
+    (@parse $new:ident $arms:tt [] default($t:expr $(,)?) => $body:expr) => {
+        $crate::__wharf_select!(@parse $new $arms [($t) ($body)])
+    };
+
+    (@parse $new:ident $arms:tt $default:tt $($rest:tt)+) => {
+        ::core::compile_error!(::core::concat!(
+            "select!: expected `recv(r) -> res => body`, `send(s, msg) -> res => body`, ",
+            "`default => body` or `default(timeout) => body`, found: ",
+            ::core::stringify!($($rest)+)
+        ))
+    };
+
+    // Writing the selection.
+    (@emit $new:ident [] []) => {
+        // `select! {}`: nothing to wait for, so wait for ever.
+        loop {
+            ::std::thread::park();
+        }
+    };
+    (@emit $new:ident [$($arm:tt)*] []) => {{
+        $crate::__wharf_select!(@handles $($arm)*);
+        let mut __select = $crate::channel::Select::$new();
+        $crate::__wharf_select!(@add __select $($arm)*);
+        let __oper = __select.select();
+        $crate::__wharf_select!(@run __oper $($arm)*)
+    }};
+    (@emit $new:ident [$($arm:tt)*] [() ($default:expr)]) => {{
+        $crate::__wharf_select!(@handles $($arm)*);
+        let mut __select = $crate::channel::Select::$new();
+        $crate::__wharf_select!(@add __select $($arm)*);
+        // Bound first: a tail expression's temporaries would outlive the handles.
+        let __picked = __select.try_select();
+        match __picked {
+            ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
+            ::core::result::Result::Err(_) => $default,
+        }
+    }};
+    (@emit $new:ident [$($arm:tt)*] [($timeout:expr) ($default:expr)]) => {{
+        $crate::__wharf_select!(@handles $($arm)*);
+        let __timeout: ::std::time::Duration = $timeout;
+        let mut __select = $crate::channel::Select::$new();
+        $crate::__wharf_select!(@add __select $($arm)*);
+        let __picked = __select.select_timeout(__timeout);
+        match __picked {
+            ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
+            ::core::result::Result::Err(_) => $default,
+        }
+    }};
+
+    // Each channel expression, evaluated once (a temporary lives to the end of the select).
+    (@handles $(($kind:ident $h:ident $i:ident ($c:expr) $m:tt $res:tt $body:tt))*) => {
+        $( $crate::__wharf_select!(@handle $kind $h $c); )*
+    };
+    (@handle recv $h:ident $c:expr) => {
+        let $h: &$crate::channel::Receiver<_, _> = &$c;
+    };
+    (@handle send $h:ident $c:expr) => {
+        let $h: &$crate::channel::Sender<_, _> = &$c;
+    };
+    (@add $sel:ident $(($kind:ident $h:ident $i:ident $c:tt $m:tt $res:tt $body:tt))*) => {
+        $( let $i = $sel.$kind($h); )*
+    };
+    // The picked arm: an `if`/`else` chain, so that a body's `break` or `continue` reaches
+    // the loop around the `select!`.
+    (@run $oper:ident $(($kind:ident $h:ident $i:ident $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*) => {{
+        let __index = $oper.index();
+        $(
+            if __index == $i {
+                let $res = $oper.$kind($h $(, $m)?);
+                $body
+            } else
+        )*
+        {
+            ::core::unreachable!("select!: the selected index is one of the arms")
+        }
+    }};
+}
