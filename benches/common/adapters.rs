@@ -53,73 +53,118 @@ impl BenchQueue for WharfLinked {
     }
 }
 
-/// Values per batch of the `-b32` contenders.
-const BATCH: usize = 32;
-
-/// `wharf::ArrayQueue` moving runs of [`BATCH`] through `Queue::try_push_batch` and
+/// A wharf queue moving runs of `$batch` values through `Queue::try_push_batch` and
 /// `Queue::try_pop_batch` (the peers have no batch methods, so they move one at a time).
-#[derive(Debug)]
-pub struct WharfArrayBatch(wharf::ArrayQueue<u64>);
+macro_rules! batch_adapter {
+    ($ty:ident, $queue:ident, $family:ident, $batch:literal, $name:literal, $key:literal,
+     |$cap:ident| $build:expr) => {
+        #[doc = concat!("`wharf::", stringify!($queue), "` in batches of ", $batch, ".")]
+        #[derive(Debug)]
+        pub struct $ty(wharf::$queue<u64>);
 
-impl BenchQueue for WharfArrayBatch {
-    const NAME: &'static str = "wharf ArrayQueue, batches of 32";
-    const KEY: &'static str = "wharf-array-b32";
-    const FAMILY: Family = Family::Bounded;
-    const WHARF: bool = true;
-    const BATCH: usize = BATCH;
+        impl BenchQueue for $ty {
+            const NAME: &'static str = $name;
+            const KEY: &'static str = $key;
+            const FAMILY: Family = Family::$family;
+            const WHARF: bool = true;
+            const BATCH: usize = $batch;
 
-    fn build(capacity: usize) -> Self {
-        WharfArrayBatch(wharf::ArrayQueue::new(capacity))
-    }
-    #[inline]
-    fn push(&self, value: u64) -> Result<(), u64> {
-        Queue::try_push(&self.0, value)
-    }
-    #[inline]
-    fn pop(&self) -> Option<u64> {
-        Queue::try_pop(&self.0)
-    }
-    #[inline]
-    fn push_batch(&self, values: &mut Vec<u64>) -> usize {
-        Queue::try_push_batch(&self.0, values)
-    }
-    #[inline]
-    fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
-        Queue::try_pop_batch(&self.0, out, limit)
-    }
+            #[allow(unused_variables)]
+            fn build($cap: usize) -> Self {
+                $ty($build)
+            }
+            #[inline]
+            fn push(&self, value: u64) -> Result<(), u64> {
+                Queue::try_push(&self.0, value)
+            }
+            #[inline]
+            fn pop(&self) -> Option<u64> {
+                Queue::try_pop(&self.0)
+            }
+            #[inline]
+            fn push_batch(&self, values: &mut Vec<u64>) -> usize {
+                Queue::try_push_batch(&self.0, values)
+            }
+            #[inline]
+            fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
+                Queue::try_pop_batch(&self.0, out, limit)
+            }
+        }
+    };
 }
 
-/// `wharf::LinkedQueue` moving runs of [`BATCH`], as [`WharfArrayBatch`].
-#[derive(Debug)]
-pub struct WharfLinkedBatch(wharf::LinkedQueue<u64>);
-
-impl BenchQueue for WharfLinkedBatch {
-    const NAME: &'static str = "wharf LinkedQueue, batches of 32";
-    const KEY: &'static str = "wharf-linked-b32";
-    const FAMILY: Family = Family::Unbounded;
-    const WHARF: bool = true;
-    const BATCH: usize = BATCH;
-
-    fn build(_capacity: usize) -> Self {
-        WharfLinkedBatch(wharf::LinkedQueue::new())
-    }
-    #[inline]
-    fn push(&self, value: u64) -> Result<(), u64> {
-        Queue::try_push(&self.0, value)
-    }
-    #[inline]
-    fn pop(&self) -> Option<u64> {
-        Queue::try_pop(&self.0)
-    }
-    #[inline]
-    fn push_batch(&self, values: &mut Vec<u64>) -> usize {
-        Queue::try_push_batch(&self.0, values)
-    }
-    #[inline]
-    fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
-        Queue::try_pop_batch(&self.0, out, limit)
-    }
-}
+batch_adapter!(
+    WharfArrayB1,
+    ArrayQueue,
+    Bounded,
+    1,
+    "wharf ArrayQueue, batches of 1",
+    "wharf-array-b1",
+    |cap| wharf::ArrayQueue::new(cap)
+);
+batch_adapter!(
+    WharfArrayB8,
+    ArrayQueue,
+    Bounded,
+    8,
+    "wharf ArrayQueue, batches of 8",
+    "wharf-array-b8",
+    |cap| wharf::ArrayQueue::new(cap)
+);
+batch_adapter!(
+    WharfArrayB32,
+    ArrayQueue,
+    Bounded,
+    32,
+    "wharf ArrayQueue, batches of 32",
+    "wharf-array-b32",
+    |cap| wharf::ArrayQueue::new(cap)
+);
+batch_adapter!(
+    WharfArrayB256,
+    ArrayQueue,
+    Bounded,
+    256,
+    "wharf ArrayQueue, batches of 256",
+    "wharf-array-b256",
+    |cap| wharf::ArrayQueue::new(cap)
+);
+batch_adapter!(
+    WharfLinkedB1,
+    LinkedQueue,
+    Unbounded,
+    1,
+    "wharf LinkedQueue, batches of 1",
+    "wharf-linked-b1",
+    |cap| wharf::LinkedQueue::new()
+);
+batch_adapter!(
+    WharfLinkedB8,
+    LinkedQueue,
+    Unbounded,
+    8,
+    "wharf LinkedQueue, batches of 8",
+    "wharf-linked-b8",
+    |cap| wharf::LinkedQueue::new()
+);
+batch_adapter!(
+    WharfLinkedB32,
+    LinkedQueue,
+    Unbounded,
+    32,
+    "wharf LinkedQueue, batches of 32",
+    "wharf-linked-b32",
+    |cap| wharf::LinkedQueue::new()
+);
+batch_adapter!(
+    WharfLinkedB256,
+    LinkedQueue,
+    Unbounded,
+    256,
+    "wharf LinkedQueue, batches of 256",
+    "wharf-linked-b256",
+    |cap| wharf::LinkedQueue::new()
+);
 
 /// `crossbeam_queue::ArrayQueue`.
 #[derive(Debug)]

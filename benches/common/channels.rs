@@ -13,6 +13,9 @@
 //!   bounded 1024 and unbounded contenders alike. Every run checks count, sum, sum of squares
 //!   and per-producer order before its time counts, as [`super::workloads::mpmc`] does.
 //!   `std::sync::mpsc` has a single-consumer `Receiver`, so it sits out 2P2C and 4P4C.
+//! - `chan-select`: two producers, each with a channel of its own, and one consumer that
+//!   receives from both with the contender's `select!` (wharf and crossbeam-channel only,
+//!   bounded 1024 and unbounded); verified like the others.
 //! - `chan-pingpong`: a round trip through two capacity-1 channels between two pinned
 //!   threads, each round trip timed into an HDR histogram; bounded contenders only. The bare
 //!   atomic ping-pong runs in this workload too, so its cost ratio comes from the same run.
@@ -50,6 +53,8 @@ pub const PREFIX: &str = "chan-";
 
 /// Key of the ping-pong workload.
 pub const PINGPONG: &str = "chan-pingpong";
+/// Key of the `select!` workload.
+pub const SELECT: &str = "chan-select";
 /// Key of the wake-up latency workload (median).
 pub const WAKE: &str = "chan-wake";
 /// Key of the wake-up latency workload (99th percentile).
@@ -118,6 +123,16 @@ pub const WORKLOADS: &[Workload] = &[
         ops: 200_000,
     },
     Workload {
+        key: SELECT,
+        title: "select! over two channels: 2P (one per channel) → 1C selecting",
+        kind: Kind::Mpmc {
+            producers: 2,
+            consumers: 1,
+            pinned: false,
+        },
+        ops: 200_000,
+    },
+    Workload {
         key: PINGPONG,
         title: "channel ping-pong round trip (pinned, two capacity-1 channels)",
         kind: Kind::PingPong,
@@ -156,11 +171,22 @@ pub fn applies(contender: &Contender, workload: &Workload) -> bool {
     if RENDEZVOUS.contains(&contender.key) {
         return RENDEZVOUS_WORKLOADS.contains(&workload.key);
     }
+    if workload.key == SELECT {
+        return SELECTS.contains(&contender.key);
+    }
     match workload.kind {
         Kind::Mpmc { consumers, .. } => consumers == 1 || !SINGLE_CONSUMER.contains(&contender.key),
         _ => contender.family == Family::Bounded,
     }
 }
+
+/// The contenders of `chan-select` (those whose crate has a `select!`).
+const SELECTS: [&str; 4] = [
+    WharfBounded::KEY,
+    WharfUnbounded::KEY,
+    CrossbeamBounded::KEY,
+    CrossbeamUnbounded::KEY,
+];
 
 /// Contenders whose receiver cannot be shared between consumer threads.
 const SINGLE_CONSUMER: [&str; 2] = [StdSync::KEY, StdUnbounded::KEY];
@@ -245,6 +271,14 @@ pub trait BenchChannel: 'static {
     fn recv(rx: &Self::Rx) -> u64;
     /// Receives without waiting (for the end-of-run check that nothing is left).
     fn try_recv(rx: &Self::Rx) -> Option<u64>;
+    /// Whether [`select2`](Self::select2) is implemented (the crate has a `select!`).
+    const SELECT: bool = false;
+    /// Receives from whichever of `a` and `b` has a value, with the crate's `select!`:
+    /// `(0, value)` from `a`, `(1, value)` from `b`.
+    fn select2(a: &Self::Rx, b: &Self::Rx) -> (usize, u64) {
+        let _ = (a, b);
+        unreachable!("{} has no select", Self::NAME)
+    }
 }
 
 /// Implements [`BenchChannel`] for a channel crate whose handles are `Clone` and whose
@@ -253,6 +287,7 @@ macro_rules! channel_adapter {
     (
         $(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident, $wharf:literal,
         $tx:ty, $rx:ty, |$cap:ident| $build:expr, |$r:ident| $try_recv:expr
+        $(, select: $select:path)?
     ) => {
         $(#[$doc])*
         #[derive(Debug)]
@@ -287,15 +322,44 @@ macro_rules! channel_adapter {
             fn try_recv($r: &Self::Rx) -> Option<u64> {
                 $try_recv
             }
+            $(
+                const SELECT: bool = true;
+                #[inline]
+                fn select2(a: &Self::Rx, b: &Self::Rx) -> (usize, u64) {
+                    $select(a, b)
+                }
+            )?
         }
     };
+}
+
+/// [`BenchChannel::select2`] with wharf's `select!`.
+fn wharf_select2<Q: wharf::Queue<u64>>(
+    a: &wharf::channel::Receiver<u64, Q>,
+    b: &wharf::channel::Receiver<u64, Q>,
+) -> (usize, u64) {
+    wharf::select! {
+        recv(a) -> v => (0, v.expect("select: a disconnected")),
+        recv(b) -> v => (1, v.expect("select: b disconnected")),
+    }
+}
+
+/// [`BenchChannel::select2`] with crossbeam-channel's `select!`.
+fn crossbeam_select2(
+    a: &crossbeam_channel::Receiver<u64>,
+    b: &crossbeam_channel::Receiver<u64>,
+) -> (usize, u64) {
+    crossbeam_channel::select! {
+        recv(a) -> v => (0, v.expect("select: a disconnected")),
+        recv(b) -> v => (1, v.expect("select: b disconnected")),
+    }
 }
 
 channel_adapter!(
     /// `wharf::channel::bounded` (default `WaitStrategy::SpinPark`).
     WharfBounded, "wharf channel bounded", "chan-wharf", Bounded, true,
     wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::bounded(cap), |rx| rx.try_recv().ok()
+    |cap| wharf::channel::bounded(cap), |rx| rx.try_recv().ok(), select: wharf_select2
 );
 channel_adapter!(
     /// wharf's channel over an `ArrayQueue` with `WaitStrategy::SpinYield`.
@@ -312,7 +376,7 @@ channel_adapter!(
     /// `crossbeam_channel::bounded`.
     CrossbeamBounded, "crossbeam-channel bounded", "chan-crossbeam", Bounded, false,
     crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    |cap| crossbeam_channel::bounded(cap), |rx| rx.try_recv().ok()
+    |cap| crossbeam_channel::bounded(cap), |rx| rx.try_recv().ok(), select: crossbeam_select2
 );
 channel_adapter!(
     /// `flume::bounded`.
@@ -330,7 +394,7 @@ channel_adapter!(
     /// `wharf::channel::unbounded` (default `WaitStrategy::SpinPark`).
     WharfUnbounded, "wharf channel unbounded", "chan-wharf-unb", Unbounded, true,
     wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::unbounded(), |rx| rx.try_recv().ok()
+    |cap| wharf::channel::unbounded(), |rx| rx.try_recv().ok(), select: wharf_select2
 );
 channel_adapter!(
     /// wharf's channel over a `LinkedQueue` with `WaitStrategy::SpinYield`.
@@ -348,7 +412,7 @@ channel_adapter!(
     /// `crossbeam_channel::unbounded`.
     CrossbeamUnbounded, "crossbeam-channel unbounded", "chan-crossbeam-unb", Unbounded, false,
     crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    |cap| crossbeam_channel::unbounded(), |rx| rx.try_recv().ok()
+    |cap| crossbeam_channel::unbounded(), |rx| rx.try_recv().ok(), select: crossbeam_select2
 );
 channel_adapter!(
     /// `flume::unbounded`.
@@ -600,6 +664,7 @@ pub fn run_channel<C: BenchChannel>(workload: &Workload, scale: &Scale) -> Optio
     }
     let ops = scale.ops(workload);
     match (workload.key, workload.kind) {
+        (SELECT, _) => C::SELECT.then(|| select_run::<C>(ops / 2)),
         (PINGPONG, _) => Some(ping_pong::<C>(ops)),
         (WAKE, _) => Some(wake::<C>(wake_messages(scale))),
         (WAKE_P99, _) => Some(wake_p99::<C>(scale)),
@@ -781,6 +846,97 @@ pub fn mpmc<C: BenchChannel>(
     let end = results.iter().map(|r| r.1).max().expect("one consumer");
     let elapsed = end - start;
     let ops = per_producer * producers as u64;
+    Sample {
+        value: ops as f64 / elapsed.as_secs_f64() / 1e6,
+        elapsed,
+        ops,
+    }
+}
+
+/// Two producers each send `per_producer` messages, then an end marker, through a channel
+/// of their own (bounded [`CAPACITY`] or unbounded); one consumer receives from both with the
+/// contender's `select!` until it has both end markers. Timed from the earliest start to the
+/// consumer's end; verified (count, sums, per-producer order, nothing left) before returning.
+pub fn select_run<C: BenchChannel>(per_producer: u64) -> Sample {
+    assert!(per_producer < 1 << SEQ_BITS);
+    let what = format!("{} select over 2 channels", C::NAME);
+    let _watchdog = Watchdog::arm(what.clone(), WATCHDOG_LIMIT);
+    let (tx_a, rx_a) = C::channel(CAPACITY);
+    let (tx_b, rx_b) = C::channel(CAPACITY);
+    let barrier = Barrier::new(3);
+    let (starts, (start, end, tally, rx_a, rx_b)) = thread::scope(|s| {
+        let producers: Vec<_> = [C::clone_tx(&tx_a), C::clone_tx(&tx_b)]
+            .into_iter()
+            .enumerate()
+            .map(|(p, tx)| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    let _guard = AbortOnPanic;
+                    barrier.wait();
+                    let start = Instant::now();
+                    for seq in 0..per_producer {
+                        C::send(&tx, message(p, seq));
+                    }
+                    C::send(&tx, END);
+                    start
+                })
+            })
+            .collect();
+        let consumer = {
+            let barrier = &barrier;
+            s.spawn(move || {
+                let _guard = AbortOnPanic;
+                let mut next = [0u64; 2];
+                let mut ended = [false; 2];
+                let mut tally = Tally::default();
+                barrier.wait();
+                let start = Instant::now();
+                while !(ended[0] && ended[1]) {
+                    let (from, value) = C::select2(&rx_a, &rx_b);
+                    if value == END {
+                        assert!(!ended[from], "{}: a second end marker", C::NAME);
+                        ended[from] = true;
+                        continue;
+                    }
+                    let p = (value >> SEQ_BITS) as usize;
+                    let seq = value & ((1 << SEQ_BITS) - 1);
+                    assert!(
+                        p == from && seq == next[p],
+                        "{}: value {value:#x} out of order or on the wrong channel",
+                        C::NAME
+                    );
+                    next[p] += 1;
+                    tally.add(value);
+                }
+                (start, Instant::now(), tally, rx_a, rx_b)
+            })
+        };
+        let starts: Vec<Instant> = producers
+            .into_iter()
+            .map(|h| h.join().expect("producer panicked"))
+            .collect();
+        (starts, consumer.join().expect("consumer panicked"))
+    });
+    let mut expected = Tally::default();
+    for p in 0..2 {
+        for seq in 0..per_producer {
+            expected.add(message(p, seq));
+        }
+    }
+    verify(&what, tally, expected);
+    for rx in [&rx_a, &rx_b] {
+        if let Some(left) = C::try_recv(rx) {
+            panic!("{what}: value {left:#x} left in a channel after its end marker");
+        }
+    }
+    drop((tx_a, tx_b));
+    let start = starts
+        .into_iter()
+        .chain([start])
+        .min()
+        .expect("three workers");
+    let elapsed = end - start;
+    let ops = 2 * per_producer;
     Sample {
         value: ops as f64 / elapsed.as_secs_f64() / 1e6,
         elapsed,

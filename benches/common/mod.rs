@@ -68,17 +68,18 @@ pub trait BenchQueue: Send + Sync + Sized + 'static {
     /// Pops without waiting; `None` when empty.
     fn pop(&self) -> Option<u64>;
 
-    /// Values per batch in the throughput workloads: above 1, producers push runs of this
-    /// many with [`push_batch`](Self::push_batch) and consumers pop with
-    /// [`pop_batch`](Self::pop_batch); such a contender runs the throughput workloads only.
-    const BATCH: usize = 1;
+    /// Values per batch in the throughput workloads: 0 for one value at a time; from 1 up,
+    /// producers push runs of this many with [`push_batch`](Self::push_batch) and consumers
+    /// pop with [`pop_batch`](Self::pop_batch) (a batch of 1 measures the batch path's own
+    /// cost); such a contender runs the throughput workloads only.
+    const BATCH: usize = 0;
     /// Pushes values from the front of `values` while there is room, removing them; returns
-    /// how many. Only called when `BATCH > 1`.
+    /// how many. Only called when `BATCH > 0`.
     fn push_batch(&self, values: &mut Vec<u64>) -> usize {
         let _ = values;
         unreachable!("{} does not move batches", Self::NAME)
     }
-    /// Pops up to `limit` values onto `out`; returns how many. Only called when `BATCH > 1`.
+    /// Pops up to `limit` values onto `out`; returns how many. Only called when `BATCH > 0`.
     fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
         let _ = (out, limit);
         unreachable!("{} does not move batches", Self::NAME)

@@ -25,7 +25,8 @@
 
 use super::adapters::{
     ConcurrentBounded, ConcurrentUnbounded, CrossbeamArray, CrossbeamSeg, EmptyLoop, WharfArray,
-    WharfArrayBatch, WharfLinked, WharfLinkedBatch,
+    WharfArrayB1, WharfArrayB256, WharfArrayB32, WharfArrayB8, WharfLinked, WharfLinkedB1,
+    WharfLinkedB256, WharfLinkedB32, WharfLinkedB8,
 };
 use super::{cpu_pair, pin, pop_wait, push_wait, BenchQueue, Family, Wait, Watchdog};
 use super::{CAPACITY, WATCHDOG_LIMIT};
@@ -236,7 +237,16 @@ impl Contender {
 }
 
 /// Contenders that move batches: the throughput workloads only.
-const BATCH_ONLY: &[&str] = &["wharf-array-b32", "wharf-linked-b32"];
+const BATCH_ONLY: &[&str] = &[
+    WharfArrayB1::KEY,
+    WharfArrayB8::KEY,
+    WharfArrayB32::KEY,
+    WharfArrayB256::KEY,
+    WharfLinkedB1::KEY,
+    WharfLinkedB8::KEY,
+    WharfLinkedB32::KEY,
+    WharfLinkedB256::KEY,
+];
 
 /// The contender for a [`BenchQueue`].
 pub fn queue_contender<Q: BenchQueue>() -> Contender {
@@ -273,8 +283,14 @@ pub fn contenders() -> Vec<Contender> {
         queue_contender::<CrossbeamArray>(),
         queue_contender::<ConcurrentBounded>(),
         queue_contender::<WharfLinked>(),
-        queue_contender::<WharfArrayBatch>(),
-        queue_contender::<WharfLinkedBatch>(),
+        queue_contender::<WharfArrayB1>(),
+        queue_contender::<WharfArrayB8>(),
+        queue_contender::<WharfArrayB32>(),
+        queue_contender::<WharfArrayB256>(),
+        queue_contender::<WharfLinkedB1>(),
+        queue_contender::<WharfLinkedB8>(),
+        queue_contender::<WharfLinkedB32>(),
+        queue_contender::<WharfLinkedB256>(),
         queue_contender::<CrossbeamSeg>(),
         queue_contender::<ConcurrentUnbounded>(),
         atomic_contender(),
@@ -302,9 +318,9 @@ pub fn run_queue<Q: BenchQueue>(workload: &Workload, scale: &Scale) -> Option<Sa
             ))
         }
         Kind::PingPong => {
-            (Q::FAMILY != Family::Reference && Q::BATCH == 1).then(|| ping_pong::<Q>(ops))
+            (Q::FAMILY != Family::Reference && Q::BATCH == 0).then(|| ping_pong::<Q>(ops))
         }
-        Kind::SingleThread => (Q::BATCH == 1).then(|| single_thread::<Q>(ops)),
+        Kind::SingleThread => (Q::BATCH == 0).then(|| single_thread::<Q>(ops)),
     }
 }
 
@@ -390,7 +406,7 @@ pub fn mpmc<Q: BenchQueue>(
                     pin(cores.map(|c| c.0));
                     barrier.wait();
                     let start = Instant::now();
-                    if Q::BATCH == 1 {
+                    if Q::BATCH == 0 {
                         for seq in 0..per_producer {
                             push_wait(queue, message(p, seq));
                         }
@@ -504,7 +520,7 @@ fn push_batches<Q: BenchQueue>(queue: &Q, mut values: impl Iterator<Item = u64>)
     }
 }
 
-/// A consumer's source of values: single pops, or (`Q::BATCH > 1`) batches of up to
+/// A consumer's source of values: single pops, or (`Q::BATCH > 0`) batches of up to
 /// `Q::BATCH` handed out one by one; either way waiting by [`Wait`] while the queue is empty.
 struct Popped {
     buffer: Vec<u64>,
@@ -521,7 +537,7 @@ impl Popped {
 
     #[inline]
     fn next<Q: BenchQueue>(&mut self, queue: &Q) -> u64 {
-        if Q::BATCH == 1 {
+        if Q::BATCH == 0 {
             return pop_wait(queue);
         }
         if self.taken == self.buffer.len() {

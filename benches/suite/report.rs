@@ -539,6 +539,29 @@ pub fn svg(results: &Results, workloads: &[Workload], comparisons: &[Comparison]
 }
 
 /// The comparisons of a normal run, with the issues' targets.
+/// A queue's batches of `n` against its peers moving one value at a time (they have no
+/// batches).
+fn batch_vs_peer(queue: &str, n: usize, wharf: &'static str, peers: &[&'static str]) -> Comparison {
+    let who = match peers {
+        [one] => one.to_string(),
+        _ => format!("best of {}", peers.join(", ")),
+    };
+    Comparison::new(
+        format!("{queue}, batches of {n} ÷ {who} (one at a time: no batches)"),
+        wharf,
+        peers,
+    )
+}
+
+/// A queue's batches of `n` against its own single operations.
+fn batch_vs_single(queue: &str, n: usize, wharf: &'static str, single: &'static str) -> Comparison {
+    Comparison::new(
+        format!("{queue}, batches of {n} ÷ wharf {queue} one at a time"),
+        wharf,
+        &[single],
+    )
+}
+
 pub fn comparisons() -> Vec<Comparison> {
     let queue_targets: fn(&str) -> Option<f64> = |w| match w {
         "1p1c" | "2p2c" | "4p1c" => Some(1.3),
@@ -581,26 +604,44 @@ pub fn comparisons() -> Vec<Comparison> {
             "1p1c" | "2p2c" | "4p4c" | "4p1c" | "8p8c" => Some(1.25),
             _ => None,
         }),
-        Comparison::new(
-            "ArrayQueue, batches of 32 ÷ crossbeam ArrayQueue (one at a time: it has no batches)",
-            "wharf-array-b32",
-            &["crossbeam-array"],
+        batch_vs_peer("ArrayQueue", 1, "wharf-array-b1", &["crossbeam-array"]),
+        batch_vs_single("ArrayQueue", 1, "wharf-array-b1", "wharf-array"),
+        batch_vs_peer("ArrayQueue", 8, "wharf-array-b8", &["crossbeam-array"]),
+        batch_vs_single("ArrayQueue", 8, "wharf-array-b8", "wharf-array"),
+        batch_vs_peer("ArrayQueue", 32, "wharf-array-b32", &["crossbeam-array"]),
+        batch_vs_single("ArrayQueue", 32, "wharf-array-b32", "wharf-array")
+            .target(|w| (w == "1p1c").then_some(3.0)),
+        batch_vs_peer("ArrayQueue", 256, "wharf-array-b256", &["crossbeam-array"]),
+        batch_vs_single("ArrayQueue", 256, "wharf-array-b256", "wharf-array"),
+        batch_vs_peer(
+            "LinkedQueue",
+            1,
+            "wharf-linked-b1",
+            &["crossbeam-seg", "cq-unbounded"],
         ),
-        Comparison::new(
-            "ArrayQueue, batches of 32 ÷ wharf ArrayQueue one at a time",
-            "wharf-array-b32",
-            &["wharf-array"],
+        batch_vs_single("LinkedQueue", 1, "wharf-linked-b1", "wharf-linked"),
+        batch_vs_peer(
+            "LinkedQueue",
+            8,
+            "wharf-linked-b8",
+            &["crossbeam-seg", "cq-unbounded"],
         ),
-        Comparison::new(
-            "LinkedQueue, batches of 32 ÷ best of SegQueue, concurrent-queue unbounded",
+        batch_vs_single("LinkedQueue", 8, "wharf-linked-b8", "wharf-linked"),
+        batch_vs_peer(
+            "LinkedQueue",
+            32,
             "wharf-linked-b32",
             &["crossbeam-seg", "cq-unbounded"],
         ),
-        Comparison::new(
-            "LinkedQueue, batches of 32 ÷ wharf LinkedQueue one at a time",
-            "wharf-linked-b32",
-            &["wharf-linked"],
+        batch_vs_single("LinkedQueue", 32, "wharf-linked-b32", "wharf-linked")
+            .target(|w| (w == "1p1c").then_some(3.0)),
+        batch_vs_peer(
+            "LinkedQueue",
+            256,
+            "wharf-linked-b256",
+            &["crossbeam-seg", "cq-unbounded"],
         ),
+        batch_vs_single("LinkedQueue", 256, "wharf-linked-b256", "wharf-linked"),
         Comparison::new(
             "ArrayQueue ping-pong ÷ bare atomic (cost)",
             "wharf-array",
@@ -621,6 +662,20 @@ pub fn comparisons() -> Vec<Comparison> {
             &["chan-crossbeam-unb", "chan-kanal-unb"],
         )
         .target(channel_targets),
+        Comparison::new(
+            "select! ÷ crossbeam-channel select! (bounded)",
+            "chan-wharf",
+            &["chan-crossbeam"],
+        )
+        .only(&["chan-select"])
+        .target(|_| Some(1.25)),
+        Comparison::new(
+            "select! ÷ crossbeam-channel select! (unbounded)",
+            "chan-wharf-unb",
+            &["chan-crossbeam-unb"],
+        )
+        .only(&["chan-select"])
+        .target(|_| Some(1.25)),
         Comparison::new(
             "rendezvous channel ÷ crossbeam-channel bounded(0)",
             "chan-wharf-zero",

@@ -69,6 +69,8 @@ pub use error::{
 };
 pub use futures::{RecvFut, RecvStream, SendFut, SendSink};
 pub use receiver::{IntoIter, Iter, Receiver, TryIter};
+#[doc(hidden)]
+pub use select::__select_order;
 pub use select::{Select, SelectedOperation};
 pub use sender::Sender;
 pub use timer::{after, at, never, tick, Timer};

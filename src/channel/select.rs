@@ -709,6 +709,37 @@ impl Wake for Unpark {
     }
 }
 
+/// Not part of the public API: `select!`'s first pass over its arms, with their own types.
+#[doc(hidden)]
+impl<T, Q: Queue<T>> Receiver<T, Q> {
+    /// A receive's attempt: the value or the disconnect, or `None` while empty.
+    pub fn __select_attempt(&self) -> Option<Result<T, RecvError>> {
+        match self.chan.try_recv() {
+            Ok(value) => Some(Ok(value)),
+            Err(TryRecvError::Disconnected) => Some(Err(RecvError)),
+            Err(TryRecvError::Empty) => None,
+        }
+    }
+}
+
+/// Not part of the public API: `select!`'s first pass over its arms, with their own types.
+#[doc(hidden)]
+impl<T, Q: Queue<T>> Sender<T, Q> {
+    /// Whether a send would not block (room, or the disconnect).
+    pub fn __select_ready(&self) -> bool {
+        self.chan.send_ready()
+    }
+}
+
+/// Not part of the public API: the order of `select!`'s first pass over its arms, `order`
+/// holding the arms' positions: shuffled, unless `biased`.
+#[doc(hidden)]
+pub fn __select_order(order: &mut [usize], biased: bool) {
+    if !biased {
+        shuffle(order);
+    }
+}
+
 /// Puts `ops` in a uniformly random order (Fisher–Yates), so that the first ready operation
 /// found is each ready one with equal chance. Under loom, keeps the order: a model must run
 /// the same way every time it is replayed.

@@ -85,7 +85,7 @@
 #[macro_export]
 macro_rules! select {
     ($($tokens:tt)*) => {
-        $crate::__wharf_select!(@parse new [] [] $($tokens)*)
+        $crate::__wharf_select!(@parse new [] [] [] $($tokens)*)
     };
 }
 
@@ -111,7 +111,7 @@ macro_rules! select {
 #[macro_export]
 macro_rules! select_biased {
     ($($tokens:tt)*) => {
-        $crate::__wharf_select!(@parse new_biased [] [] $($tokens)*)
+        $crate::__wharf_select!(@parse new_biased [] [] [] $($tokens)*)
     };
 }
 
@@ -120,72 +120,79 @@ macro_rules! select_biased {
 #[macro_export]
 macro_rules! __wharf_select {
     // Every arm parsed.
-    (@parse $new:ident [$($arms:tt)*] [$($default:tt)*]) => {
+    (@parse $new:ident [$($arms:tt)*] [$($default:tt)*] $count:tt) => {
         $crate::__wharf_select!(@emit $new [$($arms)*] [$($default)*])
     };
     // Commas between arms (optional after a block).
-    (@parse $new:ident $arms:tt $default:tt , $($rest:tt)*) => {
-        $crate::__wharf_select!(@parse $new $arms $default $($rest)*)
+    (@parse $new:ident $arms:tt $default:tt $count:tt , $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms $default $count $($rest)*)
     };
 
     // recv(r) -> pattern => body
-    (@parse $new:ident [$($arms:tt)*] $default:tt
+    (@parse $new:ident [$($arms:tt)*] $default:tt [$($count:tt)*]
         recv($r:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
         $crate::__wharf_select!(@parse $new
-            [$($arms)* (recv handle index ($r) () ($res) ({ $($body)* }))] $default $($rest)*)
+            [$($arms)* (recv handle index slot (0 $($count)*) ($r) () ($res) ({ $($body)* }))]
+            $default [$($count)* + 1] $($rest)*)
     };
-    (@parse $new:ident [$($arms:tt)*] $default:tt
+    (@parse $new:ident [$($arms:tt)*] $default:tt [$($count:tt)*]
         recv($r:expr $(,)?) -> $res:pat => $body:expr, $($rest:tt)*) => {
         $crate::__wharf_select!(@parse $new
-            [$($arms)* (recv handle index ($r) () ($res) ($body))] $default $($rest)*)
+            [$($arms)* (recv handle index slot (0 $($count)*) ($r) () ($res) ($body))]
+            $default [$($count)* + 1] $($rest)*)
     };
-    (@parse $new:ident [$($arms:tt)*] $default:tt
+    (@parse $new:ident [$($arms:tt)*] $default:tt [$($count:tt)*]
         recv($r:expr $(,)?) -> $res:pat => $body:expr) => {
         $crate::__wharf_select!(@parse $new
-            [$($arms)* (recv handle index ($r) () ($res) ($body))] $default)
+            [$($arms)* (recv handle index slot (0 $($count)*) ($r) () ($res) ($body))]
+            $default [$($count)* + 1])
     };
 
     // send(s, message) -> pattern => body
-    (@parse $new:ident [$($arms:tt)*] $default:tt
+    (@parse $new:ident [$($arms:tt)*] $default:tt [$($count:tt)*]
         send($s:expr, $m:expr $(,)?) -> $res:pat => { $($body:tt)* } $($rest:tt)*) => {
         $crate::__wharf_select!(@parse $new
-            [$($arms)* (send handle index ($s) ($m) ($res) ({ $($body)* }))] $default $($rest)*)
+            [$($arms)* (send handle index slot (0 $($count)*) ($s) ($m) ($res) ({ $($body)* }))]
+            $default [$($count)* + 1] $($rest)*)
     };
-    (@parse $new:ident [$($arms:tt)*] $default:tt
+    (@parse $new:ident [$($arms:tt)*] $default:tt [$($count:tt)*]
         send($s:expr, $m:expr $(,)?) -> $res:pat => $body:expr, $($rest:tt)*) => {
         $crate::__wharf_select!(@parse $new
-            [$($arms)* (send handle index ($s) ($m) ($res) ($body))] $default $($rest)*)
+            [$($arms)* (send handle index slot (0 $($count)*) ($s) ($m) ($res) ($body))]
+            $default [$($count)* + 1] $($rest)*)
     };
-    (@parse $new:ident [$($arms:tt)*] $default:tt
+    (@parse $new:ident [$($arms:tt)*] $default:tt [$($count:tt)*]
         send($s:expr, $m:expr $(,)?) -> $res:pat => $body:expr) => {
         $crate::__wharf_select!(@parse $new
-            [$($arms)* (send handle index ($s) ($m) ($res) ($body))] $default)
+            [$($arms)* (send handle index slot (0 $($count)*) ($s) ($m) ($res) ($body))]
+            $default [$($count)* + 1])
     };
 
     // default => body, default(timeout) => body: at most one.
-    (@parse $new:ident $arms:tt [$($old:tt)+] default $($rest:tt)*) => {
+    (@parse $new:ident $arms:tt [$($old:tt)+] $count:tt default $($rest:tt)*) => {
         ::core::compile_error!("select!: more than one `default` arm")
     };
-    (@parse $new:ident $arms:tt [] default => { $($body:tt)* } $($rest:tt)*) => {
-        $crate::__wharf_select!(@parse $new $arms [() ({ $($body)* })] $($rest)*)
+    (@parse $new:ident $arms:tt [] $count:tt default => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [() ({ $($body)* })] $count $($rest)*)
     };
-    (@parse $new:ident $arms:tt [] default => $body:expr, $($rest:tt)*) => {
-        $crate::__wharf_select!(@parse $new $arms [() ($body)] $($rest)*)
+    (@parse $new:ident $arms:tt [] $count:tt default => $body:expr, $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [() ($body)] $count $($rest)*)
     };
-    (@parse $new:ident $arms:tt [] default => $body:expr) => {
-        $crate::__wharf_select!(@parse $new $arms [() ($body)])
+    (@parse $new:ident $arms:tt [] $count:tt default => $body:expr) => {
+        $crate::__wharf_select!(@parse $new $arms [() ($body)] $count)
     };
-    (@parse $new:ident $arms:tt [] default($t:expr $(,)?) => { $($body:tt)* } $($rest:tt)*) => {
-        $crate::__wharf_select!(@parse $new $arms [($t) ({ $($body)* })] $($rest)*)
+    (@parse $new:ident $arms:tt [] $count:tt
+        default($t:expr $(,)?) => { $($body:tt)* } $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [($t) ({ $($body)* })] $count $($rest)*)
     };
-    (@parse $new:ident $arms:tt [] default($t:expr $(,)?) => $body:expr, $($rest:tt)*) => {
-        $crate::__wharf_select!(@parse $new $arms [($t) ($body)] $($rest)*)
+    (@parse $new:ident $arms:tt [] $count:tt default($t:expr $(,)?) => $body:expr, $($rest:tt)*) => {
+        $crate::__wharf_select!(@parse $new $arms [($t) ($body)] $count $($rest)*)
     };
-    (@parse $new:ident $arms:tt [] default($t:expr $(,)?) => $body:expr) => {
-        $crate::__wharf_select!(@parse $new $arms [($t) ($body)])
+    (@parse $new:ident $arms:tt [] $count:tt default($t:expr $(,)?) => $body:expr) => {
+        $crate::__wharf_select!(@parse $new $arms [($t) ($body)] $count)
     };
 
-    (@parse $new:ident $arms:tt $default:tt $($rest:tt)+) => {
+    (@parse $new:ident $arms:tt $default:tt $count:tt $($rest:tt)+) => {
         ::core::compile_error!(::core::concat!(
             "select!: expected `recv(r) -> res => body`, `send(s, msg) -> res => body`, ",
             "`default => body` or `default(timeout) => body`, found: ",
@@ -193,36 +200,64 @@ macro_rules! __wharf_select {
         ))
     };
 
-    // Writing the selection.
+    // Writing the selection. First a pass over the arms in random order (in order when
+    // biased) with their own types: a ready receive takes its value, a ready send is picked,
+    // and the arm runs with no `Select` built (no allocation). Only if none is ready does a
+    // `Select` wait (or the default arm run).
     (@emit $new:ident [] []) => {
         // `select! {}`: nothing to wait for, so wait for ever.
         loop {
             ::std::thread::park();
         }
     };
-    (@emit $new:ident [$($arm:tt)*] []) => {{
+    // No operations: the default at once, or after its timeout.
+    (@emit $new:ident [] [() ($default:expr)]) => {
+        $default
+    };
+    (@emit $new:ident [] [($timeout:expr) ($default:expr)]) => {{
+        let __timeout: ::std::time::Duration = $timeout;
+        ::std::thread::sleep(__timeout);
+        $default
+    }};
+    (@emit $new:ident [$($arm:tt)*] $default:tt) => {{
         $crate::__wharf_select!(@handles $($arm)*);
+        $crate::__wharf_select!(@slots $($arm)*);
+        let mut __order = [$($crate::__wharf_select!(@position $arm)),*];
+        $crate::channel::__select_order(&mut __order, $crate::__wharf_select!(@biased $new));
+        let mut __picked = ::core::option::Option::None;
+        for &__at in &__order {
+            $crate::__wharf_select!(@try __at __picked $($arm)*);
+        }
+        match __picked {
+            ::core::option::Option::Some(__at) => {
+                $crate::__wharf_select!(@run_picked __at $($arm)*)
+            }
+            ::core::option::Option::None => {
+                $crate::__wharf_select!(@wait $new [$($arm)*] $default)
+            }
+        }
+    }};
+    (@biased new) => { false };
+    (@biased new_biased) => { true };
+    (@position ($kind:ident $h:ident $i:ident $slot:ident ($($pos:tt)*) $($rest:tt)*)) => {
+        $($pos)*
+    };
+
+    // Nothing was ready: wait through a `Select`, or run the default.
+    (@wait $new:ident [$($arm:tt)*] []) => {{
         let mut __select = $crate::channel::Select::$new();
         $crate::__wharf_select!(@add __select $($arm)*);
         let __oper = __select.select();
         $crate::__wharf_select!(@run __oper $($arm)*)
     }};
-    (@emit $new:ident [$($arm:tt)*] [() ($default:expr)]) => {{
-        $crate::__wharf_select!(@handles $($arm)*);
-        let mut __select = $crate::channel::Select::$new();
-        $crate::__wharf_select!(@add __select $($arm)*);
-        // Bound first: a tail expression's temporaries would outlive the handles.
-        let __picked = __select.try_select();
-        match __picked {
-            ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
-            ::core::result::Result::Err(_) => $default,
-        }
-    }};
-    (@emit $new:ident [$($arm:tt)*] [($timeout:expr) ($default:expr)]) => {{
-        $crate::__wharf_select!(@handles $($arm)*);
+    (@wait $new:ident [$($arm:tt)*] [() ($default:expr)]) => {
+        $default
+    };
+    (@wait $new:ident [$($arm:tt)*] [($timeout:expr) ($default:expr)]) => {{
         let __timeout: ::std::time::Duration = $timeout;
         let mut __select = $crate::channel::Select::$new();
         $crate::__wharf_select!(@add __select $($arm)*);
+        // Bound first: a tail expression's temporaries would outlive the handles.
         let __picked = __select.select_timeout(__timeout);
         match __picked {
             ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
@@ -231,7 +266,7 @@ macro_rules! __wharf_select {
     }};
 
     // Each channel expression, evaluated once (a temporary lives to the end of the select).
-    (@handles $(($kind:ident $h:ident $i:ident ($c:expr) $m:tt $res:tt $body:tt))*) => {
+    (@handles $(($kind:ident $h:ident $i:ident $slot:ident $pos:tt ($c:expr) $m:tt $res:tt $body:tt))*) => {
         $( $crate::__wharf_select!(@handle $kind $h $c); )*
     };
     (@handle recv $h:ident $c:expr) => {
@@ -240,12 +275,45 @@ macro_rules! __wharf_select {
     (@handle send $h:ident $c:expr) => {
         let $h: &$crate::channel::Sender<_, _> = &$c;
     };
-    (@add $sel:ident $(($kind:ident $h:ident $i:ident $c:tt $m:tt $res:tt $body:tt))*) => {
+    // What the first pass found for each arm: a receive's result, a send's readiness.
+    (@slots $(($kind:ident $h:ident $i:ident $slot:ident $($rest:tt)*))*) => {
+        $( let mut $slot = ::core::option::Option::None; )*
+    };
+    (@try $at:ident $picked:ident $(($kind:ident $h:ident $i:ident $slot:ident ($($pos:tt)*) $($rest:tt)*))*) => {
+        $(
+            if $picked.is_none() && $at == $($pos)* {
+                $slot = $crate::__wharf_select!(@attempt $kind $h);
+                if $slot.is_some() {
+                    $picked = ::core::option::Option::Some($at);
+                }
+            }
+        )*
+    };
+    (@attempt recv $h:ident) => { $h.__select_attempt() };
+    (@attempt send $h:ident) => { $h.__select_ready().then_some(()) };
+    (@run_picked $at:ident $(($kind:ident $h:ident $i:ident $slot:ident ($($pos:tt)*) $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*) => {{
+        $(
+            if $at == $($pos)* {
+                let $res = $crate::__wharf_select!(@complete $kind $h $slot ($($m)?));
+                $body
+            } else
+        )*
+        {
+            ::core::unreachable!("select!: the picked arm is one of the arms")
+        }
+    }};
+    (@complete recv $h:ident $slot:ident ()) => {
+        $slot.expect("the picked receive has its result")
+    };
+    (@complete send $h:ident $slot:ident ($m:expr)) => {
+        $h.send($m)
+    };
+    (@add $sel:ident $(($kind:ident $h:ident $i:ident $slot:ident $pos:tt $c:tt $m:tt $res:tt $body:tt))*) => {
         $( let $i = $sel.$kind($h); )*
     };
     // The picked arm: an `if`/`else` chain, so that a body's `break` or `continue` reaches
     // the loop around the `select!`.
-    (@run $oper:ident $(($kind:ident $h:ident $i:ident $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*) => {{
+    (@run $oper:ident $(($kind:ident $h:ident $i:ident $slot:ident $pos:tt $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*) => {{
         let __index = $oper.index();
         $(
             if __index == $i {
