@@ -288,3 +288,56 @@ fn channel_receivers_leave_mid_flight() {
         }
     }
 }
+
+/// `select!` and `Select` under TSan: two producers, one per channel (one sending through a
+/// `select!` send arm), two consumers selecting over both until both channels are
+/// disconnected; boxed values, so a value read before it was written, or freed twice, is
+/// reported. Over a capacity-1 ring (every send waits for room, so the selections park and
+/// their wake-ups race) and an unbounded list.
+#[test]
+fn selections_over_two_channels() {
+    let per = scaled(5_000);
+    let (atx, arx) = channel_of::<Box<u64>>(Some(1), WaitStrategy::SpinPark);
+    let (btx, brx) = channel_of::<Box<u64>>(None, WaitStrategy::SpinPark);
+    let senders = vec![
+        thread::spawn(move || {
+            for seq in 0..per {
+                wharf::select! { send(atx, Box::new(encode(0, seq))) -> res => res.unwrap() }
+            }
+        }),
+        thread::spawn(move || {
+            for seq in 0..per {
+                btx.send(Box::new(encode(1, seq))).unwrap();
+            }
+        }),
+    ];
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let (arx, brx) = (arx.clone(), brx.clone());
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                let (mut a_open, mut b_open) = (true, true);
+                while a_open || b_open {
+                    let mut sel = channel::Select::new();
+                    let a = a_open.then(|| sel.recv(&arx));
+                    let _b = b_open.then(|| sel.recv(&brx));
+                    let oper = sel.select();
+                    let (rx, open) = if Some(oper.index()) == a {
+                        (&arx, &mut a_open)
+                    } else {
+                        (&brx, &mut b_open)
+                    };
+                    match oper.recv(rx) {
+                        Ok(v) => got.push(*v),
+                        Err(_) => *open = false,
+                    }
+                }
+                (got, arx, brx)
+            })
+        })
+        .collect();
+    drop((arx, brx));
+    join_all(senders);
+    let received: Vec<Vec<u64>> = join_all(receivers).into_iter().map(|r| r.0).collect();
+    check_received(2, per, &received);
+}
