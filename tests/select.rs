@@ -516,3 +516,50 @@ fn mpmc_through_selections() {
         assert_eq!(brx.__waiters(), (0, 0));
     });
 }
+
+/// `try_select` answers as of one instant. While it runs, the other thread puts a value in
+/// `b` before taking the one in `a`, so at every instant one of the two has a value: a
+/// selection that checked `b` before the value came and `a` after it went would wrongly
+/// answer "none".
+#[test]
+fn try_select_is_one_instant() {
+    for bounded_pair in [true, false] {
+        watchdog("try_select linearizable", move || {
+            let (go_tx, go_rx) = bounded::<()>(0);
+            let (done_tx, done_rx) = bounded::<()>(0);
+            let ((atx, arx), (btx, brx)) = if bounded_pair {
+                (bounded::<u8>(1), bounded::<u8>(1))
+            } else {
+                (unbounded::<u8>(), unbounded::<u8>())
+            };
+            let rounds = scaled(20_000);
+            let selector = {
+                let (arx, brx) = (arx.clone(), brx.clone());
+                thread::spawn(move || {
+                    for _ in 0..rounds {
+                        go_rx.recv().unwrap();
+                        atx.send(1).unwrap();
+                        let mut sel = Select::new();
+                        let a = sel.recv(&arx);
+                        sel.recv(&brx);
+                        let oper = sel.try_select().expect("one of the two always has a value");
+                        if oper.index() == a {
+                            oper.recv(&arx).unwrap();
+                        } else {
+                            oper.recv(&brx).unwrap();
+                        }
+                        done_tx.send(()).unwrap();
+                        let _ = brx.try_recv();
+                    }
+                })
+            };
+            for _ in 0..rounds {
+                go_tx.send(()).unwrap();
+                btx.send(1).unwrap();
+                let _ = arx.try_recv();
+                done_rx.recv().unwrap();
+            }
+            selector.join().unwrap();
+        });
+    }
+}

@@ -359,6 +359,11 @@ impl<'a> Select<'a> {
 
     /// Does one ready operation, if there is one now.
     ///
+    /// The answer is as of one instant, as crossbeam-channel's is: a first pass that finds
+    /// nothing is confirmed by a pass made while registered with every channel, and repeated
+    /// if a value arrived meanwhile, so "none ready" is not the product of checking one
+    /// channel before a value came and another after one left.
+    ///
     /// # Errors
     ///
     /// [`TrySelectError`] if no operation is ready.
@@ -587,7 +592,7 @@ impl<'a> Select<'a> {
             return Some(found);
         }
         if !wait {
-            return None;
+            return self.confirm(want);
         }
         // Spin, then yield, as a waiting `recv` does: a value that comes within microseconds
         // costs its sender no notify. Without a parking channel (nobody notifies), go on
@@ -623,11 +628,38 @@ impl<'a> Select<'a> {
         })
     }
 
+    /// A pass that found nothing ready, made to count as one instant (as crossbeam-channel's
+    /// is): the operations were checked one after the other, and a value may have arrived
+    /// on one already checked while another was taken. So register with every event count,
+    /// pass again, and answer "none" only if no notify came in between (a value that arrives
+    /// after the registration notifies); otherwise pass again, a few times at most.
+    fn confirm(&self, want: Want) -> Option<(usize, Outcome<'a>)> {
+        self.registered(want, None, false)
+    }
+
     /// The parking phase of `pick`: registered with every operation's event count, re-check,
     /// park; until an operation goes on or the deadline comes. Timer channels notify nobody,
     /// so the park also ends when the next of their messages is due.
     fn park_until(&self, want: Want, deadline: Option<Instant>) -> Option<(usize, Outcome<'a>)> {
-        let waker = Waker::from(std::sync::Arc::new(Unpark(current())));
+        self.registered(want, deadline, true)
+    }
+
+    /// Passes while registered with every operation's event count: parking between passes
+    /// until `deadline` (`parks`), or, for `confirm`, passing again only while notifies come.
+    fn registered(
+        &self,
+        want: Want,
+        deadline: Option<Instant>,
+        parks: bool,
+    ) -> Option<(usize, Outcome<'a>)> {
+        /// Passes a try makes while notifies keep coming, before it answers "none".
+        const CONFIRM_PASSES: u32 = 4;
+        let unpark = std::sync::Arc::new(Unpark {
+            thread: current(),
+            woken: std::sync::atomic::AtomicBool::new(false),
+        });
+        let waker = Waker::from(unpark.clone());
+        let mut passes = 0;
         let mut registered = Registered {
             ops: &self.ops,
             slots: self.ops.iter().map(|_| TaskSlot::default()).collect(),
@@ -647,6 +679,17 @@ impl<'a> Select<'a> {
             // The re-check after registering (see `EventCount::register_task`).
             if let Some(found) = self.attempt(want) {
                 break Some(found);
+            }
+            if !parks {
+                passes += 1;
+                // SeqCst: read after the pass, in the single order with the notifies' wakes.
+                let woken = unpark
+                    .woken
+                    .swap(false, std::sync::atomic::Ordering::SeqCst);
+                if !woken || passes == CONFIRM_PASSES {
+                    break None;
+                }
+                continue;
             }
             let now = Instant::now();
             if deadline.is_some_and(|d| now >= d) {
@@ -697,15 +740,23 @@ impl Drop for Registered<'_, '_> {
     }
 }
 
-/// The waker a parked selection leaves with each event count: unparks its thread.
-struct Unpark(Thread);
+/// The waker a selection leaves with each event count: notes the wake and unparks its
+/// thread.
+struct Unpark {
+    thread: Thread,
+    /// Set by every wake; `confirm` reads and clears it. (A std atomic under loom too: it
+    /// only makes a try pass again, and loom need not explore it.)
+    woken: std::sync::atomic::AtomicBool,
+}
 
 impl Wake for Unpark {
     fn wake(self: std::sync::Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
     fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        self.0.unpark();
+        // SeqCst: pairs with `confirm`'s swap.
+        self.woken.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.unpark();
     }
 }
 

@@ -250,9 +250,17 @@ macro_rules! __wharf_select {
         let __oper = __select.select();
         $crate::__wharf_select!(@run __oper $($arm)*)
     }};
-    (@wait $new:ident [$($arm:tt)*] [() ($default:expr)]) => {
-        $default
-    };
+    // The first pass is not one instant (see `Select::try_select`): confirm through a
+    // `Select` before the default runs.
+    (@wait $new:ident [$($arm:tt)*] [() ($default:expr)]) => {{
+        let mut __select = $crate::channel::Select::$new();
+        $crate::__wharf_select!(@add __select $($arm)*);
+        let __picked = __select.try_select();
+        match __picked {
+            ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
+            ::core::result::Result::Err(_) => $default,
+        }
+    }};
     (@wait $new:ident [$($arm:tt)*] [($timeout:expr) ($default:expr)]) => {{
         let __timeout: ::std::time::Duration = $timeout;
         let mut __select = $crate::channel::Select::$new();
