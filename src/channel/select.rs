@@ -33,6 +33,9 @@
 //!   yielding) instead of parking.
 //! - [`SelectedOperation::send`] and [`SelectedOperation::recv`] accept any handle of the
 //!   selected channel, not only the one that was added.
+//! - A [`Select`] is neither `Send` nor `Sync`: build it on the thread that selects.
+//! - Over channels that never notify (the spinning strategies), `try_select`'s "none ready"
+//!   is two passes, not one instant.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -702,11 +705,15 @@ impl<'a> Select<'a> {
             }
         };
         if let Some((at, _)) = found {
-            // This operation used what it was notified of (if it was): no passing on.
-            self.ops[at]
-                .0
-                .event_count()
-                .finish_task(&mut registered.slots[at]);
+            let (h, _) = self.ops[at];
+            // A notification this operation took may have announced another value than the
+            // one it got: one meant for a waiter that found the channel empty (we took its
+            // value) and waits again. If the operation is still ready, that waiter must
+            // hear of it; if not, the next value's notify reaches it.
+            let notified = h.event_count().finish_task(&mut registered.slots[at]);
+            if (notified || registered.owed[at]) && h.is_ready() {
+                h.event_count().notify_one();
+            }
             registered.owed[at] = false;
         }
         // `registered` drops: every other registration is cancelled, passing on what it was

@@ -127,10 +127,16 @@ impl EventCount {
 
     /// The task got what it waited for: takes its entry out of the list if a notifier has
     /// not. A notification it had taken is used up. Free when the slot is empty.
+    ///
+    /// Returns whether a notifier had taken the entry. The notification need not be for what
+    /// the task got (it may have taken a value announced to another waiter, which then found
+    /// nothing and waits again), so a caller that can tell the condition still holds should
+    /// pass the notification on.
     #[inline]
-    pub(crate) fn finish_task(&self, slot: &mut TaskSlot) {
-        if let Some(id) = slot.id.take() {
-            self.unregister(id);
+    pub(crate) fn finish_task(&self, slot: &mut TaskSlot) -> bool {
+        match slot.id.take() {
+            Some(id) => !self.unregister(id),
+            None => false,
         }
     }
 
