@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     Chan, ReadyTimeoutError, Receiver, RecvError, SelectTimeoutError, SendError, Sender,
-    TryReadyError, TryRecvError, TrySelectError,
+    TryReadyError, TrySelectError,
 };
 use crate::event_count::TaskSlot;
 use crate::loom::{current, park, park_timeout, spin_loop, yield_now, Thread};
@@ -122,10 +122,9 @@ impl<T, Q: Queue<T>> Handle for Receiver<T, Q> {
         false
     }
     fn attempt(&self) -> Option<Outcome<'_>> {
-        match self.chan.try_recv() {
+        match self.chan.recv_attempt()? {
             Ok(value) => Some(Outcome::Received(Box::new(value))),
-            Err(TryRecvError::Disconnected) => Some(Outcome::Disconnected),
-            Err(TryRecvError::Empty) => None,
+            Err(RecvError) => Some(Outcome::Disconnected),
         }
     }
     fn is_ready(&self) -> bool {
@@ -772,11 +771,7 @@ impl Wake for Unpark {
 impl<T, Q: Queue<T>> Receiver<T, Q> {
     /// A receive's attempt: the value or the disconnect, or `None` while empty.
     pub fn __select_attempt(&self) -> Option<Result<T, RecvError>> {
-        match self.chan.try_recv() {
-            Ok(value) => Some(Ok(value)),
-            Err(TryRecvError::Disconnected) => Some(Err(RecvError)),
-            Err(TryRecvError::Empty) => None,
-        }
+        self.chan.recv_attempt()
     }
 }
 
