@@ -165,3 +165,63 @@ fn futures_lite_block<F: Future + Unpin>(mut fut: F) -> F::Output {
         Poll::Pending => panic!("the future was expected to be ready"),
     }
 }
+
+/// Two streams W and T wait on one channel; V1's notify goes to W. Then, at once: T takes
+/// V1 (its entry still in the list until it finishes), W polls again, and a second send
+/// notifies. Whatever the order, a value left in the channel has a waiter woken since its
+/// last `Pending`: a task that took a value announced to another passes its own
+/// notification on (`Strategy::poll_for`). T polls on the main thread, so the loss (W
+/// registers and re-checks, then V2's notify takes T's entry, all between T's take and
+/// its finish) needs one preemption.
+#[test]
+fn taken_notification_is_passed_on() {
+    use futures_core::Stream;
+
+    /// Polls a stream once.
+    fn poll_next<S: Stream + Unpin>(s: &mut S, waker: &Waker) -> Poll<Option<S::Item>> {
+        Pin::new(s).poll_next(&mut Context::from_waker(waker))
+    }
+
+    model(|| {
+        let (tx, rx) = bounded(4);
+        let (flag_w, waker_w) = flag();
+        let (flag_t, waker_t) = flag();
+        let mut w = rx.clone().into_stream();
+        let mut t = rx.clone().into_stream();
+        assert!(poll_next(&mut w, &waker_w).is_pending());
+        assert!(poll_next(&mut t, &waker_t).is_pending());
+        tx.send(1).unwrap(); // notifies W, the oldest
+        assert!(woken(&flag_w));
+        let waiter = thread::spawn(move || {
+            let before = flag_w.0.load(Ordering::SeqCst);
+            let got = poll_next(&mut w, &waker_w);
+            (got, before, flag_w, w)
+        });
+        let sender = thread::spawn(move || {
+            tx.send(2).unwrap();
+            tx
+        });
+        let t_before = flag_t.0.load(Ordering::SeqCst);
+        let t_got = poll_next(&mut t, &waker_t);
+        let (w_got, w_before, flag_w, _w) = waiter.join().unwrap();
+        let _tx = sender.join().unwrap();
+        let left = rx.try_recv().ok();
+        let got: Vec<i32> = [&w_got, &t_got]
+            .iter()
+            .filter_map(|p| match p {
+                Poll::Ready(Some(v)) => Some(*v),
+                _ => None,
+            })
+            .chain(left)
+            .collect();
+        assert_eq!(got.len(), 2, "a value was lost or duplicated: {got:?}");
+        if left.is_some() {
+            let w_woken = w_got.is_pending() && flag_w.0.load(Ordering::SeqCst) > w_before;
+            let t_woken = t_got.is_pending() && flag_t.0.load(Ordering::SeqCst) > t_before;
+            assert!(
+                w_woken || t_woken,
+                "a value sits in the channel and no waiter was woken for it"
+            );
+        }
+    });
+}

@@ -147,16 +147,22 @@ impl<T> Publisher<T> {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let ring = &self.ring;
-        ring.strategy.poll_for(&ring.freed, slot, cx, || {
-            // Claim and finish within the one attempt: a claimed sequence never waits across
-            // an await (a dropped future would leave a hole every subscriber waits at).
-            let seq = ring.try_claim_multi()?;
-            let value = held
-                .take()
-                .expect("an async publish keeps its value until it claims");
-            ring.finish(seq, value);
-            Some(())
-        })
+        ring.strategy.poll_for(
+            &ring.freed,
+            slot,
+            cx,
+            || {
+                // Claim and finish within the one attempt: a claimed sequence never waits across
+                // an await (a dropped future would leave a hole every subscriber waits at).
+                let seq = ring.try_claim_multi()?;
+                let value = held
+                    .take()
+                    .expect("an async publish keeps its value until it claims");
+                ring.finish(seq, value);
+                Some(())
+            },
+            || false,
+        )
     }
 
     /// The event count an async publish waits on.
@@ -283,9 +289,13 @@ impl<T> SinglePublisher<T> {
         let ring = &self.ring;
         let seq = ring.next_single();
         // The sequence is only claimed once there is room, within the poll that finds it.
-        ready!(ring
-            .strategy
-            .poll_for(&ring.freed, slot, cx, || ring.room(seq).then_some(())));
+        ready!(ring.strategy.poll_for(
+            &ring.freed,
+            slot,
+            cx,
+            || ring.room(seq).then_some(()),
+            || false
+        ));
         ring.claim_single(seq);
         let value = held
             .take()

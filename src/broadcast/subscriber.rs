@@ -161,7 +161,9 @@ impl<T> Subscriber<T> {
         let Self { ring, cursor } = self;
         let mut f = Some(f);
         let attempt = Self::attempt(ring, cursor, &mut f);
-        ring.strategy.poll_for(&ring.published, slot, cx, attempt)
+        // `published` is notified with `notify_all` only: nobody to pass a wake-up on to.
+        ring.strategy
+            .poll_for(&ring.published, slot, cx, attempt, || false)
     }
 
     /// The next message if it is there now, cloned; `None` at a miss (not published yet, or

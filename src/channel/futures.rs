@@ -29,8 +29,13 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if self.is_special() {
             return self.poll_recv_special(slot, taker, cx);
         }
-        self.strategy
-            .poll_for(&self.not_empty, slot, cx, || self.recv_attempt())
+        self.strategy.poll_for(
+            &self.not_empty,
+            slot,
+            cx,
+            || self.recv_attempt(),
+            || self.recv_ready(),
+        )
     }
 
     /// `poll_recv` on a rendezvous or timer channel, out of line.
@@ -44,17 +49,23 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         if self.is_timer() {
             return self.poll_recv_timer(cx);
         }
-        let poll = self.strategy.poll_for(&self.not_empty, slot, cx, || {
-            if *taker {
-                return self.taker_attempt();
-            }
-            if let Some(done) = self.recv_attempt() {
-                return Some(done);
-            }
-            let value = self.join_takers();
-            *taker = value.is_none();
-            value.map(Ok)
-        });
+        let poll = self.strategy.poll_for(
+            &self.not_empty,
+            slot,
+            cx,
+            || {
+                if *taker {
+                    return self.taker_attempt();
+                }
+                if let Some(done) = self.recv_attempt() {
+                    return Some(done);
+                }
+                let value = self.join_takers();
+                *taker = value.is_none();
+                value.map(Ok)
+            },
+            || self.recv_ready(),
+        );
         if poll.is_ready() {
             *taker = false;
         }
@@ -83,7 +94,13 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
             return Poll::Ready(Ok(()));
         }
         self.strategy
-            .poll_for(&self.not_full, slot, cx, || self.send_attempt(held))
+            .poll_for(
+                &self.not_full,
+                slot,
+                cx,
+                || self.send_attempt(held),
+                || self.send_ready(),
+            )
             .map(|r| r.map_err(SendError))
     }
 }

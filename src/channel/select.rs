@@ -89,7 +89,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
     }
 
     /// Whether a receive would not block: a value (an offer, a due tick) or the disconnect.
-    fn recv_ready(&self) -> bool {
+    pub(super) fn recv_ready(&self) -> bool {
         if let Some(z) = self.queue.__rendezvous() {
             return z.has_offer() || self.is_disconnected();
         }
@@ -101,7 +101,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
 
     /// Whether a send would not block: room (a waiting receiver, on a rendezvous channel)
     /// or the disconnect.
-    fn send_ready(&self) -> bool {
+    pub(super) fn send_ready(&self) -> bool {
         if self.is_disconnected() {
             return true;
         }
