@@ -346,6 +346,49 @@ fn macro_syntax_and_evaluation() {
     assert_eq!(select! { default => 5 }, 5);
 }
 
+/// Each arm's body is written once in the expansion, whether the first pass or the wait
+/// picks its arm: a `static` in a body is one item (two copies would each count half), and
+/// the code of nested selections grows with their number, not with 2 to their depth.
+#[test]
+fn an_arm_body_is_one_item_on_either_path() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    watchdog("arm body once", || {
+        let (tx, rx) = bounded(1);
+        let (_keep, empty) = unbounded::<i32>();
+        let mut counts = Vec::new();
+        for round in 0..4 {
+            let sender = (round % 2 == 1).then(|| {
+                // Odd rounds: the value comes once the selection waits (the wait path).
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    until_blocked(WaitStrategy::SpinPark, || tx.__waiters().0 == 1);
+                    tx.send(round).unwrap();
+                })
+            });
+            if sender.is_none() {
+                tx.send(round).unwrap(); // even rounds: ready at the first pass
+            }
+            let count = select! {
+                recv(rx) -> v => {
+                    static PICKED: AtomicUsize = AtomicUsize::new(0);
+                    assert_eq!(v, Ok(round));
+                    PICKED.fetch_add(1, Ordering::Relaxed) + 1
+                }
+                recv(empty) -> _ => panic!("nothing comes on this one"),
+            };
+            counts.push(count);
+            if let Some(sender) = sender {
+                sender.join().unwrap();
+            }
+        }
+        assert_eq!(
+            counts,
+            [1, 2, 3, 4],
+            "the arm's static was split between two copies"
+        );
+    });
+}
+
 #[test]
 fn rendezvous_channels_meet_waiting_peers() {
     watchdog("select over rendezvous", || {

@@ -224,18 +224,19 @@ macro_rules! __wharf_select {
         $crate::__wharf_select!(@slots $($arm)*);
         let mut __order = [$($crate::__wharf_select!(@position $arm)),*];
         $crate::channel::__select_order(&mut __order, $crate::__wharf_select!(@biased $new));
-        let mut __picked = ::core::option::Option::None;
+        let mut __picked: ::core::option::Option<usize> = ::core::option::Option::None;
         for &__at in &__order {
             $crate::__wharf_select!(@try __at __picked $($arm)*);
         }
-        match __picked {
-            ::core::option::Option::Some(__at) => {
-                $crate::__wharf_select!(@run_picked __at $($arm)*)
-            }
-            ::core::option::Option::None => {
-                $crate::__wharf_select!(@wait $new [$($arm)*] $default)
-            }
+        // A send picked by the `Select` completes through its `SelectedOperation`.
+        #[allow(unused_mut)]
+        let mut __oper: ::core::option::Option<$crate::channel::SelectedOperation<'_>> =
+            ::core::option::Option::None;
+        if __picked.is_none() {
+            $crate::__wharf_select!(@wait $new __picked __oper [$($arm)*] $default);
         }
+        // Every body is written once, here, whichever path picked its arm.
+        $crate::__wharf_select!(@run_picked __picked __oper [$($arm)*] $default)
     }};
     (@biased new) => { false };
     (@biased new_biased) => { true };
@@ -243,35 +244,51 @@ macro_rules! __wharf_select {
         $($pos)*
     };
 
-    // Nothing was ready: wait through a `Select`, or run the default.
-    (@wait $new:ident [$($arm:tt)*] []) => {{
+    // Nothing was ready: wait through a `Select`, and record what it picked (a receive's
+    // result in its slot, a send's operation in `$oper`); `$picked` stays `None` when the
+    // default is to run.
+    (@wait $new:ident $picked:ident $oper:ident [$($arm:tt)*] []) => {{
         let mut __select = $crate::channel::Select::$new();
         $crate::__wharf_select!(@add __select $($arm)*);
-        let __oper = __select.select();
-        $crate::__wharf_select!(@run __oper $($arm)*)
+        let __selected = __select.select();
+        $crate::__wharf_select!(@record __selected $picked $oper $($arm)*);
     }};
     // The first pass is not one instant (see `Select::try_select`): confirm through a
     // `Select` before the default runs.
-    (@wait $new:ident [$($arm:tt)*] [() ($default:expr)]) => {{
+    (@wait $new:ident $picked:ident $oper:ident [$($arm:tt)*] [() $default:tt]) => {{
         let mut __select = $crate::channel::Select::$new();
         $crate::__wharf_select!(@add __select $($arm)*);
-        let __picked = __select.try_select();
-        match __picked {
-            ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
-            ::core::result::Result::Err(_) => $default,
+        if let ::core::result::Result::Ok(__selected) = __select.try_select() {
+            $crate::__wharf_select!(@record __selected $picked $oper $($arm)*);
         }
     }};
-    (@wait $new:ident [$($arm:tt)*] [($timeout:expr) ($default:expr)]) => {{
+    (@wait $new:ident $picked:ident $oper:ident [$($arm:tt)*] [($timeout:expr) $default:tt]) => {{
         let __timeout: ::std::time::Duration = $timeout;
         let mut __select = $crate::channel::Select::$new();
         $crate::__wharf_select!(@add __select $($arm)*);
-        // Bound first: a tail expression's temporaries would outlive the handles.
-        let __picked = __select.select_timeout(__timeout);
-        match __picked {
-            ::core::result::Result::Ok(__oper) => $crate::__wharf_select!(@run __oper $($arm)*),
-            ::core::result::Result::Err(_) => $default,
+        if let ::core::result::Result::Ok(__selected) = __select.select_timeout(__timeout) {
+            $crate::__wharf_select!(@record __selected $picked $oper $($arm)*);
         }
     }};
+    // An `if`/`else` chain, so that the operation moves in exactly one branch.
+    (@record $selected:ident $picked:ident $oper:ident $(($kind:ident $h:ident $i:ident $slot:ident ($($pos:tt)*) $($rest:tt)*))*) => {{
+        let __index = $selected.index();
+        $(
+            if __index == $i {
+                $picked = ::core::option::Option::Some($($pos)*);
+                $crate::__wharf_select!(@record_one $kind $h $slot $selected $oper);
+            } else
+        )*
+        {
+            ::core::unreachable!("select!: the selected index is one of the arms")
+        }
+    }};
+    (@record_one recv $h:ident $slot:ident $selected:ident $oper:ident) => {
+        $slot = ::core::option::Option::Some($selected.recv($h));
+    };
+    (@record_one send $h:ident $slot:ident $selected:ident $oper:ident) => {
+        $oper = ::core::option::Option::Some($selected);
+    };
 
     // Each channel expression, evaluated once (a temporary lives to the end of the select).
     (@handles $(($kind:ident $h:ident $i:ident $slot:ident $pos:tt ($c:expr) $m:tt $res:tt $body:tt))*) => {
@@ -299,38 +316,37 @@ macro_rules! __wharf_select {
     };
     (@attempt recv $h:ident) => { $h.__select_attempt() };
     (@attempt send $h:ident) => { $h.__select_ready().then_some(()) };
-    (@run_picked $at:ident $(($kind:ident $h:ident $i:ident $slot:ident ($($pos:tt)*) $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*) => {{
+    // The picked arm's body (the default's if none was picked): an `if`/`else` chain, so
+    // that a body's `break` or `continue` reaches the loop around the `select!`.
+    (@run_picked $picked:ident $oper:ident [$(($kind:ident $h:ident $i:ident $slot:ident ($($pos:tt)*) $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*] $default:tt) => {{
         $(
-            if $at == $($pos)* {
-                let $res = $crate::__wharf_select!(@complete $kind $h $slot ($($m)?));
+            if $picked == ::core::option::Option::Some($($pos)*) {
+                let $res = $crate::__wharf_select!(@complete $kind $h $slot $oper ($($m)?));
                 $body
             } else
         )*
         {
-            ::core::unreachable!("select!: the picked arm is one of the arms")
+            $crate::__wharf_select!(@default $default)
         }
     }};
-    (@complete recv $h:ident $slot:ident ()) => {
+    (@default []) => {
+        ::core::unreachable!("select!: without a default, an arm is picked")
+    };
+    (@default [$timeout:tt ($default:expr)]) => {
+        $default
+    };
+    (@complete recv $h:ident $slot:ident $oper:ident ()) => {
         $slot.expect("the picked receive has its result")
     };
-    (@complete send $h:ident $slot:ident ($m:expr)) => {
-        $h.send($m)
-    };
+    // The message is evaluated here only, once its arm is picked.
+    (@complete send $h:ident $slot:ident $oper:ident ($m:expr)) => {{
+        let __message = $m;
+        match $oper.take() {
+            ::core::option::Option::Some(__selected) => __selected.send($h, __message),
+            ::core::option::Option::None => $h.send(__message),
+        }
+    }};
     (@add $sel:ident $(($kind:ident $h:ident $i:ident $slot:ident $pos:tt $c:tt $m:tt $res:tt $body:tt))*) => {
         $( let $i = $sel.$kind($h); )*
     };
-    // The picked arm: an `if`/`else` chain, so that a body's `break` or `continue` reaches
-    // the loop around the `select!`.
-    (@run $oper:ident $(($kind:ident $h:ident $i:ident $slot:ident $pos:tt $c:tt ($($m:expr)?) ($res:pat) ($body:expr)))*) => {{
-        let __index = $oper.index();
-        $(
-            if __index == $i {
-                let $res = $oper.$kind($h $(, $m)?);
-                $body
-            } else
-        )*
-        {
-            ::core::unreachable!("select!: the selected index is one of the arms")
-        }
-    }};
 }
