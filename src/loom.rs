@@ -62,7 +62,7 @@ atomic_mut!(AtomicU8: u8, AtomicUsize: usize);
 mod std_impl {
     pub(crate) use core::hint::spin_loop;
     pub(crate) use core::sync::atomic::{
-        fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
     pub(crate) use crossbeam_utils::Backoff;
     pub(crate) use std::sync::{Arc, Condvar, Mutex};
@@ -172,7 +172,7 @@ mod tsan_mutex {
 mod loom_impl {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{
-        fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
     pub(crate) use loom::sync::Mutex as DataMutex;
     pub(crate) use loom::sync::{Arc, Condvar, Mutex};

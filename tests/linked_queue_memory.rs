@@ -1,5 +1,6 @@
-//! `LinkedQueue` gives memory back as it drains (through the epoch collector after `pop`, at
-//! once after `pop_mut`).
+//! `LinkedQueue` gives memory back as it drains: a node is freed by the last thread to finish
+//! with one of its slots, before that thread's `pop` (or `push`) returns, so a drained queue
+//! is back to one node at once, with no collector to wait for.
 //!
 //! A counting global allocator serves the whole test binary, so this file holds one test and
 //! nothing else allocates concurrently with it.
@@ -44,28 +45,10 @@ fn reset_peak() {
     PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
 }
 
-/// Flushes this thread's deferred frees and lets the epoch collector run, until live bytes
-/// drop to `target` or attempts run out; returns the live bytes.
-fn collect_until(target: usize) -> usize {
-    for _ in 0..10_000 {
-        crossbeam_epoch::pin().flush();
-        let live = LIVE.load(Ordering::Relaxed);
-        if live <= target {
-            return live;
-        }
-    }
-    LIVE.load(Ordering::Relaxed)
-}
-
 #[test]
 fn memory_returned() {
-    /// What a drained queue may keep (its one node is a few kilobytes) plus slack for the
-    /// epoch collector's own bookkeeping.
-    const SLACK: usize = 64 * 1024;
     let n = 1_000_000;
 
-    // Register this thread with the collector before measuring.
-    collect_until(0);
     let base = LIVE.load(Ordering::Relaxed);
     let q = LinkedQueue::new();
     let before = LIVE.load(Ordering::Relaxed);
@@ -90,31 +73,80 @@ fn memory_returned() {
         assert_eq!(q.pop(), Some(i));
     }
     assert!(q.is_empty());
-    let after = collect_until(before + SLACK);
-    let kept = after.saturating_sub(before);
-    assert!(
-        kept < SLACK,
+    // Drained by `pop`: every node but the current one is freed already.
+    let kept = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    assert_eq!(
+        kept, 0,
         "a drained queue still holds {kept} bytes (peak was {peak})"
     );
 
-    // And it is still usable, and the drop frees the last node. The drop frees it at once (it
-    // defers nothing), so compare the live bytes just before and just after it: what the epoch
-    // collector keeps for its own bookkeeping moves between collections, not across the drop.
+    // The same with two threads pushing and two popping: once they are joined, the queue is
+    // back to one node.
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for i in 0..n as u64 / 2 {
+                    q.push(i);
+                }
+            });
+            s.spawn(|| {
+                let mut got = 0;
+                while got < n / 2 {
+                    if q.pop().is_some() {
+                        got += 1;
+                    }
+                }
+            });
+        }
+    });
+    assert!(q.is_empty());
+    // Thread spawns allocate too: compare with what the queue alone may hold.
+    let kept = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    assert!(
+        kept < node,
+        "after a concurrent burst, a drained queue still holds {kept} bytes"
+    );
+
+    // The same through batches (a batch pop counts its run's slots at once).
+    let mut values = Vec::with_capacity(1000);
+    let mut out = Vec::with_capacity(1000);
+    for round in 0..n as u64 / 1000 {
+        values.extend(round * 1000..(round + 1) * 1000);
+        q.push_batch(&mut values);
+    }
+    let mut next = 0;
+    while q.pop_batch(&mut out, 777) > 0 {
+        for v in out.drain(..) {
+            assert_eq!(v, next);
+            next += 1;
+        }
+    }
+    assert_eq!(next, n as u64);
+    let kept = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    assert!(
+        kept <= values.capacity() * 8 + out.capacity() * 8,
+        "a queue drained by batches still holds {kept} bytes"
+    );
+    drop((values, out));
+    let kept = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    assert_eq!(
+        kept, 0,
+        "a queue drained by batches still holds {kept} bytes"
+    );
+
+    // And it is still usable, and the drop frees the last node.
     q.push(1);
     assert_eq!(q.pop(), Some(1));
-    collect_until(base);
     let before_drop = LIVE.load(Ordering::Relaxed);
     drop(q);
     let after_drop = LIVE.load(Ordering::Relaxed);
     let freed = before_drop.saturating_sub(after_drop);
-    assert!(
-        freed >= node,
-        "dropping the queue freed {freed} bytes, less than its last node ({node})"
+    assert_eq!(
+        freed, node,
+        "dropping the queue freed {freed} bytes, not its last node ({node})"
     );
 
-    // `pop_mut` frees each node it drains before it returns: with no epoch collection at all,
-    // a queue drained through it is back to one node (the live bytes before the pushes, as
-    // nothing else in this thread allocates).
+    // `pop_mut` frees each node it drains before it returns, too.
     let mut q = LinkedQueue::new();
     let before = LIVE.load(Ordering::Relaxed);
     for i in 0..n as u64 {
@@ -124,9 +156,8 @@ fn memory_returned() {
         assert_eq!(q.pop_mut(), Some(i));
     }
     let kept = LIVE.load(Ordering::Relaxed).saturating_sub(before);
-    assert!(
-        kept < node,
-        "a queue drained by pop_mut still holds {kept} bytes more than one node"
+    assert_eq!(
+        kept, 0,
+        "a queue drained by pop_mut still holds {kept} bytes"
     );
-    drop(q);
 }

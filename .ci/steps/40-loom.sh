@@ -4,7 +4,7 @@ set -euo pipefail
 start=$SECONDS
 (
     cd loom-tests
-    RUSTFLAGS="--cfg loom --cfg crossbeam_loom" \
+    RUSTFLAGS="--cfg loom" \
         LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" \
         cargo test --release
 )

@@ -12,13 +12,6 @@
 # Flags, for anyone reproducing a report by hand:
 # - `-Zsanitizer=...` instruments our code and the dependencies; std is not rebuilt (no
 #   rust-src here), hence `-Cunsafe-allow-abi-mismatch=sanitizer`.
-# - `--cfg crossbeam_sanitize_thread` makes crossbeam-epoch use orderings TSan understands in
-#   place of fences it cannot see.
-# - `--cfg crossbeam_sanitize` (both runs) makes crossbeam-epoch seal its garbage bags after 4
-#   objects instead of 64 and collect all it can each time, so LinkedQueue nodes are freed
-#   within a few pops of being retired. A planted bug (a pop reading a node it had stopped
-#   pinning) went unreported without it (TSan 2 runs of 2, ASan 2 of 2) and was reported
-#   with it (TSan 4 of 4, ASan 2 of 2, both as heap-use-after-free).
 # - Each sanitizer builds into its own target directory so it never invalidates the normal
 #   build.
 # - WHARF_TEST_SCALE sizes the stress loops: four times the full size for the TSan file (it
@@ -33,7 +26,7 @@ echo "--- ThreadSanitizer"
 # `--cfg wharf_sanitize_thread` gives the event counts' task lists a lock TSan can see (std's
 # Mutex is precompiled without instrumentation), so tests/sanitizer_async.rs checks the async
 # ends' registrations, wake-ups and cancellations too.
-WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-4} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize_thread --cfg crossbeam_sanitize --cfg wharf_sanitize_thread" \
+WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-4} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer --cfg wharf_sanitize_thread" \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/.ci/tsan-suppressions.txt" \
     CARGO_TARGET_DIR=target/tsan \
     cargo +nightly test --quiet --target "$target" --test sanitizer_stress --test sanitizer_async
@@ -41,7 +34,7 @@ WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-4} RUSTFLAGS="-Zsanitizer=thread -Cunsafe-a
 echo "--- AddressSanitizer + LeakSanitizer"
 # allocator_may_return_null: the absurd-capacity tests ask for more memory than exists and
 # expect our clear panic, not ASan's abort.
-WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-0.2} RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer --cfg crossbeam_sanitize" \
+WHARF_TEST_SCALE=${WHARF_TEST_SCALE:-0.2} RUSTFLAGS="-Zsanitizer=address -Cunsafe-allow-abi-mismatch=sanitizer" \
     ASAN_OPTIONS="detect_leaks=1 allocator_may_return_null=1" \
     CARGO_TARGET_DIR=target/asan \
     cargo +nightly test --quiet --target "$target" --tests

@@ -1,5 +1,5 @@
-//! Models of `LinkedQueue`, the unbounded Michael-Scott queue of blocks (two slots per block
-//! under loom), with nodes reclaimed through crossbeam-epoch (itself on loom's atomics).
+//! Models of `LinkedQueue`, the unbounded queue of blocks (two slots per block under loom),
+//! whose nodes are freed by the last thread to finish with one of their slots.
 //!
 //! Triage of the failure that once made the cross-block model shrink to one value per
 //! producer: with producers pushing `[2, 1]` values and a retrying consumer, loom panics in
@@ -22,6 +22,25 @@ use loom::sync::Arc;
 use loom::thread;
 use wharf::LinkedQueue;
 
+/// A flag a producer raises as it starts and a consumer reads before it races the producer,
+/// so that loom explores the producer's claims before the consumer's loads. loom's race check
+/// keeps one last load of each atomic, so a producer's own load of the tail index, just
+/// before its claim, hides a consumer's earlier load of it: without a race found elsewhere
+/// first, loom would never run the claim before the consumer's load, and the consumer would
+/// always find the queue empty. This load races the producer's store, and from there loom
+/// runs the producer first and preempts it anywhere.
+#[derive(Clone, Default)]
+struct Started(Arc<AtomicBool>);
+
+impl Started {
+    fn raise(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    fn look(&self) {
+        let _ = self.0.load(Ordering::Relaxed);
+    }
+}
+
 /// Two producers push `per_producer[p]` values each (`10 * p + n`), while the main thread
 /// makes `pops` single attempts to pop (no retry loop: a retrying consumer multiplies the
 /// schedules loom explores without checking more). Then the producers are joined and the rest
@@ -33,16 +52,19 @@ fn producers_one_consumer(per_producer: [usize; 2], pops: usize) {
         // One value through first, so the producers' values straddle the node boundary.
         q.push(99);
         assert_eq!(q.pop(), Some(99));
+        let started = Started::default();
         let producers: Vec<_> = (0..2)
             .map(|p| {
-                let q = q.clone();
+                let (q, started) = (q.clone(), started.clone());
                 thread::spawn(move || {
+                    started.raise();
                     for n in 0..per_producer[p] {
                         q.push(10 * p + n);
                     }
                 })
             })
             .collect();
+        started.look();
         let mut seen: Vec<usize> = (0..pops).filter_map(|_| q.pop()).collect();
         for p in producers {
             p.join().unwrap();
@@ -73,9 +95,11 @@ fn two_producers_one_consumer_across_blocks() {
 fn producer_races_producer_consumer(mine: usize) {
     model(move || {
         let q = Arc::new(LinkedQueue::new());
+        let started = Started::default();
         let producer = {
-            let q = q.clone();
+            let (q, started) = (q.clone(), started.clone());
             thread::spawn(move || {
+                started.raise();
                 q.push(0);
                 q.push(1);
             })
@@ -83,6 +107,7 @@ fn producer_races_producer_consumer(mine: usize) {
         for n in 0..mine {
             q.push(10 + n);
         }
+        started.look();
         let mut seen: Vec<usize> = (0..2).filter_map(|_| q.pop()).collect();
         producer.join().unwrap();
         seen.extend(std::iter::from_fn(|| q.pop()));
@@ -138,9 +163,11 @@ fn items_left_at_drop_dropped_once() {
     model(|| {
         let drops = Drops::new(3);
         let q = Arc::new(LinkedQueue::new());
+        let started = Started::default();
         let producer = {
-            let (q, drops) = (q.clone(), drops.clone());
+            let (q, drops, started) = (q.clone(), drops.clone(), started.clone());
             thread::spawn(move || {
+                started.raise();
                 q.push(drops.make(0));
                 q.push(drops.make(1));
                 q.push(drops.make(2));
@@ -148,7 +175,10 @@ fn items_left_at_drop_dropped_once() {
         };
         let consumer = {
             let q = q.clone();
-            thread::spawn(move || drop(q.pop()))
+            thread::spawn(move || {
+                started.look();
+                drop(q.pop())
+            })
         };
         producer.join().unwrap();
         consumer.join().unwrap();
@@ -202,17 +232,23 @@ fn two_consumers_race_a_producer_taken_path() {
         let q = Arc::new(LinkedQueue::new());
         q.push(0);
         assert_eq!(q.pop(), Some(0));
+        let started = Started::default();
         let producer = {
-            let q = q.clone();
+            let (q, started) = (q.clone(), started.clone());
             thread::spawn(move || {
+                started.raise();
                 q.push(1);
                 q.push(2);
             })
         };
         let other = {
-            let q = q.clone();
-            thread::spawn(move || q.pop())
+            let (q, started) = (q.clone(), started.clone());
+            thread::spawn(move || {
+                started.look();
+                q.pop()
+            })
         };
+        started.look();
         let mine = q.pop();
         producer.join().unwrap();
         let theirs = other.join().unwrap();
@@ -241,14 +277,17 @@ fn two_consumers_race_a_producer_taken_path() {
 fn batch_push_races_single_pops() {
     model(|| {
         let q = Arc::new(LinkedQueue::new());
+        let started = Started::default();
         let producer = {
-            let q = q.clone();
+            let (q, started) = (q.clone(), started.clone());
             thread::spawn(move || {
+                started.raise();
                 let mut values = vec![1, 2, 3];
                 q.push_batch(&mut values);
                 assert!(values.is_empty());
             })
         };
+        started.look();
         let mut seen: Vec<i32> = (0..2).filter_map(|_| q.pop()).collect();
         producer.join().unwrap();
         seen.extend(std::iter::from_fn(|| q.pop()));
@@ -263,15 +302,18 @@ fn batch_push_races_single_pops() {
 fn batch_pop_races_single_pushes() {
     model(|| {
         let q = Arc::new(LinkedQueue::new());
+        let started = Started::default();
         let producer = {
-            let q = q.clone();
+            let (q, started) = (q.clone(), started.clone());
             thread::spawn(move || {
+                started.raise();
                 for v in 1..=3 {
                     q.push(v);
                 }
             })
         };
         let mut got = Vec::new();
+        started.look();
         for _ in 0..2 {
             q.pop_batch(&mut got, 3);
         }

@@ -1,40 +1,30 @@
-//! Batches: a run of slots claimed with one compare-and-swap.
+//! Batches: a run of positions claimed with one compare-and-swap.
 //!
-//! A batch push claims `k` slots of the last node at once, moving `enq` from `i` to `i + k`,
-//! and publishes them in order, each with its own compare-and-swap from `EMPTY` to `WRITTEN`
-//! as a single push does. A consumer may mark one of them `TAKEN` before it is written (see
-//! the parent module); the value meant for it then goes into the next slot of the run, and
-//! every later value one slot further on, so the values that go in keep their order, and
-//! those the run has no room left for are pushed again after them. When the last node is
-//! full, the batch links a fresh node that already holds up to `BLOCK` of its values, with
-//! the one compare-and-swap a single push uses to link a node holding its one value. Every
-//! slot of a run ends `WRITTEN` by the batch or `TAKEN` by a consumer that claimed it through
-//! `deq`, as after single pushes, so the settled picture of `exclusive.rs` still holds.
+//! A batch push claims the next `k` positions of the tail's lap at once, moving the tail
+//! index from `i` to `i + k` (and, when the run takes the lap's last slot, installing the
+//! next node as a single push does), then writes the values into the run's slots in order,
+//! each marked written as a single push marks its one. A consumer may give up one of the
+//! slots before its value is there (see the parent module); the value meant for it then
+//! goes into the next slot of the run, and every later value one slot further on, so the
+//! values keep their order, and what the run has no room left for goes into the next run.
 //!
-//! A batch pop finds the run of `WRITTEN` slots from `deq` in the first node and claims it
-//! with one compare-and-swap of `deq`; a `WRITTEN` slot never changes again, so the claim
-//! makes every value of the run ours. A run ends at the end of a node; the batch goes on in
-//! the next. When the next slot is not `WRITTEN`, the batch gives a producer that claimed it a
-//! moment to publish (`published_soon`), then makes one single pop (`pop_slow`),
-//! which moves on to the next node, skips a slot whose value is late, and gives the "empty"
-//! answer the channels' wake-up protocol relies on (`Queue::__seqcst_handoff`).
+//! A batch pop claims the run of positions from the head up to the tail it last read (at
+//! most to the end of the lap) with one compare-and-swap, then takes each slot's value as a
+//! single pop does, in order; a slot it gives up is skipped (its producer pushes the value
+//! again). It counts the slots it took as finished with one addition for the run (see the
+//! parent module), so single operations and batches mix freely.
 
-use std::collections::VecDeque;
-
-use crossbeam_epoch::{self as epoch, Guard, Shared};
-
-use super::{LinkedQueue, Node, Slot, BLOCK, WRITTEN};
-use crate::loom::{spin_loop, Backoff, Ordering};
+use super::{LinkedQueue, Node, BLOCK, LAP};
+use crate::loom::{Backoff, Ordering};
 
 impl<T> LinkedQueue<T> {
     /// Pushes every value of `values` to the back of the queue, in order, leaving `values`
     /// empty (its allocation kept for reuse).
     ///
-    /// Each run of free slots in the last node is claimed with one compare-and-swap, and a
-    /// new node is linked already holding up to 128 of the values, so a batch costs a few
-    /// contended read-modify-writes per node's worth of values where single pushes cost one
-    /// per value. The values of one call come out in the order given; values that other
-    /// threads push meanwhile may come between them.
+    /// Each run of free slots in the last node is claimed with one compare-and-swap, so a
+    /// batch costs one contended read-modify-write per run (at most 127 values) where single
+    /// pushes cost one per value. The values of one call come out in the order given; values
+    /// that other threads push meanwhile may come between them.
     ///
     /// # Examples
     ///
@@ -47,86 +37,76 @@ impl<T> LinkedQueue<T> {
     /// assert_eq!(q.pop(), Some(0));
     /// ```
     pub fn push_batch(&self, values: &mut Vec<T>) {
-        if values.is_empty() {
+        let mut left = values.len();
+        if left == 0 {
             return;
         }
-        // The values still to push, front first: a deque, so that values a run had no room
-        // for go back to the front in order. Neither conversion moves a value here: the deque
-        // starts at its buffer's front, and ends empty.
-        let mut pending = VecDeque::from(core::mem::take(values));
-        let guard = &epoch::pin();
+        let mut source = values.drain(..);
+        // A value a consumer gave back, to go into the next slot before the rest.
+        let mut carry = None;
         let backoff = Backoff::new();
-        while !pending.is_empty() {
+        let mut fresh: *mut Node<T> = core::ptr::null_mut();
+        // Acquire: as in `push`.
+        let mut tail = self.tail.index.load(Ordering::Acquire);
+        while left > 0 {
+            let offset = tail % LAP;
+            if offset == BLOCK {
+                backoff.snooze();
+                tail = self.tail.index.load(Ordering::Acquire);
+                continue;
+            }
+            let k = left.min(BLOCK - offset);
+            let last = offset + k == BLOCK;
+            if last && fresh.is_null() {
+                fresh = Node::alloc();
+            }
             // Acquire: as in `push`.
-            let tail = self.tail.load(Ordering::Acquire, guard);
-            // SAFETY: as in `push`: `tail` is never null, and our pin keeps the node alive.
-            let node = unsafe { tail.deref() };
-            // Relaxed: only a guess; the compare-and-swap claims.
-            let index = node.enq.load(Ordering::Relaxed);
-            if index >= BLOCK {
-                self.append_batch(tail, node, &mut pending, guard);
-                continue;
-            }
-            let k = pending.len().min(BLOCK - index);
-            // SeqCst, and Relaxed on failure: as in `claim`.
-            if node
-                .enq
-                .compare_exchange_weak(index, index + k, Ordering::SeqCst, Ordering::Relaxed)
-                .is_err()
-            {
-                // Not under loom: as in `claim`.
-                if !cfg!(loom) {
-                    backoff.spin();
+            let node = self.tail.node.load(Ordering::Acquire);
+            // SeqCst, Acquire on failure: as in `push_slow`.
+            match self.tail.index.compare_exchange_weak(
+                tail,
+                tail + k,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if last {
+                        let next = core::mem::replace(&mut fresh, core::ptr::null_mut());
+                        self.install_tail(node, next, tail + k + 1);
+                    }
+                    for at in offset..offset + k {
+                        let value = match carry.take() {
+                            Some(value) => value,
+                            None => source.next().expect("`left` counts the values not placed"),
+                        };
+                        // SAFETY: we claimed every position of the run, slots
+                        // `offset..offset + k` of `node`.
+                        match unsafe { Self::write(node, at, value) } {
+                            Ok(()) => left -= 1,
+                            Err(back) => carry = Some(back),
+                        }
+                    }
+                    tail = self.tail.index.load(Ordering::Acquire);
                 }
-                continue;
-            }
-            Self::publish_run(&node.slots[index..index + k], &mut pending);
-        }
-        *values = Vec::from(pending);
-    }
-
-    /// Publishes values from the front of `pending` into `run`, slots this thread claimed, in
-    /// order. A slot a consumer gave up on gets no value: the value meant for it goes into
-    /// the next slot instead, and stays in `pending` if the run ends first.
-    fn publish_run(run: &[Slot<T>], pending: &mut VecDeque<T>) {
-        for slot in run {
-            let value = pending
-                .pop_front()
-                .expect("a run is never longer than the values still to push");
-            if let Err(back) = Self::publish(slot, value) {
-                pending.push_front(back);
+                Err(now) => {
+                    tail = now;
+                    // As in `push_slow`, also for loom.
+                    if !cfg!(loom) {
+                        backoff.spin();
+                    }
+                }
             }
         }
-    }
-
-    /// The node behind `tail` is full: link a new node holding the first values of
-    /// `pending` (up to `BLOCK`), or help a lagging `tail` forward. Values not linked stay
-    /// in `pending`, in order.
-    #[cold]
-    fn append_batch(
-        &self,
-        tail: Shared<'_, Node<T>>,
-        node: &Node<T>,
-        pending: &mut VecDeque<T>,
-        guard: &Guard,
-    ) {
-        if self.help_tail(tail, node, guard) {
-            return;
-        }
-        let n = pending.len().min(BLOCK);
-        let fresh = Node::boxed_filled(node.id + 1, pending.drain(..n));
-        if let Err(lost) = self.link(tail, node, fresh, guard) {
-            for i in (0..n).rev() {
-                // SAFETY: we wrote slots `0..n` of the lost node, and nobody else has seen it.
-                pending.push_front(unsafe { lost.take_back(i) });
-            }
+        if !fresh.is_null() {
+            // SAFETY: never shared: no claim used it.
+            unsafe { Node::free(fresh) };
         }
     }
 
     /// Pops up to `limit` of the oldest values, in order, appending them to `out`; returns how
-    /// many it popped (0 if the queue is empty). Never waits.
+    /// many it popped (0 if the queue is empty). Never waits for a value that is not there.
     ///
-    /// Each run of published values in a node is claimed with one compare-and-swap, as in
+    /// Each run of claimed positions in a node is taken with one compare-and-swap, as in
     /// [`push_batch`](Self::push_batch).
     ///
     /// # Examples
@@ -143,101 +123,78 @@ impl<T> LinkedQueue<T> {
     /// assert_eq!(q.pop_batch(&mut out, 10), 0);
     /// ```
     pub fn pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
-        let guard = &epoch::pin();
+        let backoff = Backoff::new();
         let mut popped = 0;
+        // Acquire: as in `push`.
+        let mut head = self.head.index.load(Ordering::Acquire);
         while popped < limit {
-            let k = self.pop_run(out, limit - popped, guard);
-            if k > 0 {
-                popped += k;
+            let offset = head % LAP;
+            if offset == BLOCK {
+                backoff.snooze();
+                head = self.head.index.load(Ordering::Acquire);
                 continue;
             }
-            if self.published_soon(guard) {
-                continue;
-            }
-            match self.pop_slow(guard) {
-                Some(value) => {
-                    out.push(value);
-                    popped += 1;
+            // Relaxed: as in `pop`.
+            let mut tail = self.head.seen_tail.load(Ordering::Relaxed);
+            if tail <= head {
+                match self.claimed_beyond(head) {
+                    Some(now) => tail = now,
+                    None => break,
                 }
-                None => break,
+                // Relaxed: as in `pop_slow`.
+                self.head.seen_tail.store(tail, Ordering::Relaxed);
+            }
+            // The claimed positions in this lap: up to the tail, or to the lap's end.
+            let end = if tail / LAP == head / LAP {
+                (tail % LAP).min(BLOCK)
+            } else {
+                BLOCK
+            };
+            let k = (limit - popped).min(end - offset);
+            // Room first: an allocation failure after the claim would strand the run.
+            out.reserve(k);
+            // Acquire: as in `push`.
+            let node = self.head.node.load(Ordering::Acquire);
+            // SeqCst, Acquire on failure: as in `pop_slow`.
+            match self.head.index.compare_exchange_weak(
+                head,
+                head + k,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if offset + k == BLOCK {
+                        // SAFETY: `node` is alive: our slots in it are not finished yet.
+                        let next = unsafe { (*node).wait_next() };
+                        self.install_head(next, head + k + 1);
+                    }
+                    let mut taken = 0;
+                    for at in offset..offset + k {
+                        // SAFETY: we claimed every position of the run (producers claimed
+                        // them first), slots `offset..offset + k` of `node`; the node stays
+                        // alive until we count what we took.
+                        if let Some(value) = unsafe { Self::take(node, at) } {
+                            out.push(value);
+                            taken += 1;
+                        }
+                    }
+                    if taken > 0 {
+                        // SAFETY: we finished with the `taken` slots whose values we took
+                        // (the producers of the others finish those), and touch none again.
+                        unsafe { Node::finish(node, taken) };
+                    }
+                    popped += taken;
+                    head = self.head.index.load(Ordering::Acquire);
+                }
+                Err(now) => {
+                    head = now;
+                    // As in `push_slow`, also for loom.
+                    if !cfg!(loom) {
+                        backoff.spin();
+                    }
+                }
             }
         }
         popped
-    }
-
-    /// Whether the slot at `deq` of the first node, claimed by a producer (below `enq`) but
-    /// not published yet, becomes `WRITTEN` within a short, bounded wait. A producer in the
-    /// middle of a batch is usually a few stores away from publishing it; without the wait,
-    /// `pop_slow` would claim the slot and mark it `TAKEN`, and the batch would then move
-    /// every later value of its run one slot on (and a consumer close behind does that again
-    /// at the next slot). The wait is bounded, so a preempted producer still holds up nobody
-    /// for long: the queue stays lock-free.
-    fn published_soon(&self, guard: &Guard) -> bool {
-        // Under loom one look is enough to reach both outcomes.
-        const PATIENCE: usize = if cfg!(loom) { 1 } else { 64 };
-        // Acquire: as in `pop_slow`.
-        let head = self.head.load(Ordering::Acquire, guard);
-        // SAFETY: as in `pop_slow`: `head` is never null, and our pin keeps the node alive.
-        let node = unsafe { head.deref() };
-        // Relaxed, both: only a guess of whether to wait; `pop_run` and `pop_slow` decide.
-        let index = node.deq.load(Ordering::Relaxed);
-        let Some(slot) = node.slots.get(index) else {
-            return false;
-        };
-        if index >= node.enq.load(Ordering::Relaxed) {
-            return false;
-        }
-        for _ in 0..PATIENCE {
-            // Relaxed: a guess, as above; `pop_run` reloads the state with Acquire.
-            if slot.state.load(Ordering::Relaxed) == WRITTEN {
-                return true;
-            }
-            spin_loop();
-        }
-        false
-    }
-
-    /// Claims the run of published values from `deq` in the first node, at most `limit` of
-    /// them, and appends them to `out`: how many (0 when the next slot is not `WRITTEN` or the
-    /// node is used up).
-    fn pop_run(&self, out: &mut Vec<T>, limit: usize, guard: &Guard) -> usize {
-        let backoff = Backoff::new();
-        loop {
-            // Acquire: as in `pop_slow`.
-            let head = self.head.load(Ordering::Acquire, guard);
-            // SAFETY: as in `pop_slow`: `head` is never null, and our pin keeps the node alive.
-            let node = unsafe { head.deref() };
-            // SeqCst: as in `pop_slow`.
-            let index = node.deq.load(Ordering::SeqCst);
-            let end = index.saturating_add(limit).min(BLOCK);
-            let k = node.slots[index..end]
-                .iter()
-                // Acquire: if `WRITTEN`, the value is visible, as in `pop`.
-                .take_while(|slot| slot.state.load(Ordering::Acquire) == WRITTEN)
-                .count();
-            if k == 0 {
-                return 0;
-            }
-            // Room first: an allocation failure after the claim would strand the run.
-            out.reserve(k);
-            // SeqCst, and Relaxed on failure: as in `pop_slow`.
-            if node
-                .deq
-                .compare_exchange_weak(index, index + k, Ordering::SeqCst, Ordering::Relaxed)
-                .is_ok()
-            {
-                for slot in &node.slots[index..index + k] {
-                    // SAFETY: each slot of the run was `WRITTEN`, which is final, so its value
-                    // is initialised and visible (the Acquire loads above); our claim on `deq`
-                    // makes us its only consumer.
-                    out.push(slot.value.with(|p| unsafe { p.read().assume_init() }));
-                }
-                return k;
-            }
-            // Not under loom: as in `claim`.
-            if !cfg!(loom) {
-                backoff.spin();
-            }
-        }
     }
 }

@@ -2,29 +2,26 @@
 //! and `IntoIter`).
 //!
 //! `&mut self` means that no other thread is inside the queue, nor half-way through an
-//! operation (it would still hold a borrow of the queue). So the list is settled:
-//! - `tail` is the last node. (A producer that links a node moves `tail` onto it, or finds it
-//!   moved already by a helper; `advance_head` moves `tail` only onto a linked node.)
-//! - In every node, `deq <= enq <= BLOCK`, and the slots at `deq..enq` are `WRITTEN`: each was
-//!   claimed by a producer that has returned, and a producer's publish fails only on a slot a
-//!   consumer marked `TAKEN`, which that consumer claimed through `deq` first. The slots at
-//!   `enq..` are `EMPTY` and hold no value; every node but the last has `enq == BLOCK`.
+//! operation (it would still hold a borrow of the queue). So the queue is settled:
+//! - Neither index is at a marker offset, and each end's `node` is the node of its index's
+//!   lap; the tail's node is the last node.
+//! - Every slot at the positions from `head.index` to `tail.index` holds a written value:
+//!   its producer has returned, and a producer returns only once its value is in a slot no
+//!   consumer gave up. The slots after `tail.index` in the last node are fresh (state 0).
+//! - Every node before `head.node` has been freed: every finisher has returned, so its count
+//!   reached `BLOCK`. The count of `head.node` is the number of its slots before
+//!   `head.index`.
 //!
-//! The paths here keep that picture, reading and writing the counters and states as plain
-//! integers (`AtomicMut`). crossbeam-epoch's `Atomic` has no `&mut` access, so `head`, `tail`
-//! and `next` are loaded and stored `Relaxed` (plain moves on every target), never
-//! compare-and-swapped. Whatever handed over the `&mut` (a join, a lock, the end of a scope)
+//! The paths here keep that picture, reading and writing the indices and states as plain
+//! integers (`AtomicMut`), and the node pointers with `Relaxed` loads and stores (plain moves
+//! on every target). Whatever handed over the `&mut` (a join, a lock, the end of a scope)
 //! orders these accesses with every operation of other threads, as it does for any `&mut`.
-//!
-//! A node drained here is freed at once, not through the epoch collector: see `pop_mut`.
 
 use core::fmt;
 use core::iter::FusedIterator;
 use core::mem::MaybeUninit;
 
-use crossbeam_epoch as epoch;
-
-use super::{LinkedQueue, Node, BLOCK, EMPTY, WRITTEN};
+use super::{LinkedQueue, Node, BLOCK, LAP, WRITE};
 use crate::loom::{AtomicMut, Ordering};
 
 impl<T> LinkedQueue<T> {
@@ -52,41 +49,37 @@ impl<T> LinkedQueue<T> {
     /// assert_eq!(sum, 999 * 1000 / 2);
     /// ```
     pub fn push_mut(&mut self, value: T) {
-        // SAFETY: `&mut self`: no other thread is inside the queue, so no node can be retired
-        // or freed while we use it, and a guard that protects nothing is enough.
-        let guard = unsafe { epoch::unprotected() };
+        let tail = self.tail.index.read_mut();
+        let offset = tail % LAP;
+        debug_assert!(offset < BLOCK, "settled: the tail is not at a marker");
         // Relaxed: `&mut self` orders everything; a Relaxed load or store is a plain move.
-        let mut tail = self.tail.load(Ordering::Relaxed, guard);
-        // SAFETY: `tail` is never null, and `&mut self` means no thread holds a reference to the
-        // node or can make one until we return.
-        let node = unsafe { tail.deref_mut() };
-        debug_assert!(
-            node.next.load(Ordering::Relaxed, guard).is_null(),
-            "settled: `tail` is the last node"
-        );
-        let index = node.enq.read_mut();
-        if let Some(slot) = node.slots.get_mut(index) {
-            debug_assert_eq!(slot.state.read_mut(), EMPTY, "settled: unclaimed slot");
-            // SAFETY: the slots at `enq..` hold no value (settled, module docs), and `&mut self`
-            // excludes every other access.
-            slot.value
-                .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-            slot.state.write_mut(WRITTEN);
-            node.enq.write_mut(index + 1);
-            return;
+        let node = self.tail.node.load(Ordering::Relaxed);
+        // SAFETY: `tail.node` is the live last node, and `&mut self` means no thread holds a
+        // reference to it or can make one until we return.
+        let slot = unsafe { &mut (*node).slots[offset] };
+        debug_assert_eq!(slot.state.read_mut(), 0, "settled: a fresh slot");
+        // SAFETY: the slots after the tail hold no value (settled, module docs), and `&mut
+        // self` excludes every other access.
+        slot.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        slot.state.write_mut(WRITE);
+        if offset + 1 == BLOCK {
+            let next = Node::alloc();
+            // Relaxed: as above.
+            // SAFETY: as above.
+            unsafe { (*node).next.store(next, Ordering::Relaxed) };
+            self.tail.node.store(next, Ordering::Relaxed);
+            self.tail.index.write_mut(tail + 2);
+        } else {
+            self.tail.index.write_mut(tail + 1);
         }
-        let fresh = Node::boxed_with(node.id + 1, value).into_shared(guard);
-        // Relaxed: as above.
-        node.next.store(fresh, Ordering::Relaxed);
-        self.tail.store(fresh, Ordering::Relaxed);
     }
 
     /// Pops the value at the front of the queue through an exclusive reference, or returns
     /// `None` if it is empty.
     ///
     /// The same as [`pop`](Self::pop), without atomic read-modify-writes or fences, as for
-    /// [`push_mut`](Self::push_mut). A node it drains is freed before it returns, where `pop`
-    /// leaves the node to the epoch collector.
+    /// [`push_mut`](Self::push_mut).
     ///
     /// # Examples
     ///
@@ -99,51 +92,42 @@ impl<T> LinkedQueue<T> {
     /// assert_eq!(q.pop_mut(), None);
     /// ```
     pub fn pop_mut(&mut self) -> Option<T> {
-        // SAFETY: as in `push_mut`.
-        let guard = unsafe { epoch::unprotected() };
-        loop {
-            // Relaxed: as in `push_mut`.
-            let mut head = self.head.load(Ordering::Relaxed, guard);
-            // SAFETY: `head` is never null; no reference to the node exists elsewhere, as in
-            // `push_mut`.
-            let node = unsafe { head.deref_mut() };
-            let index = node.deq.read_mut();
-            let enq = node.enq.read_mut();
-            debug_assert!(index <= enq && enq <= BLOCK, "settled: deq <= enq <= BLOCK");
-            if index < enq {
-                node.deq.write_mut(index + 1);
-                let slot = &mut node.slots[index];
-                let state = slot.state.read_mut();
-                debug_assert_eq!(state, WRITTEN, "settled: the slots at deq..enq are written");
-                if state == WRITTEN {
-                    // SAFETY: `WRITTEN` means the value is initialised, `&mut self` excludes
-                    // every other access, and moving `deq` past the slot means it is read once.
-                    return Some(slot.value.with(|p| unsafe { p.read().assume_init() }));
-                }
-                continue;
-            }
-            // Relaxed: as above.
-            let next = node.next.load(Ordering::Relaxed, guard);
-            if next.is_null() {
-                return None;
-            }
-            debug_assert!(
-                self.tail.load(Ordering::Relaxed, guard) != head,
-                "settled: `tail` is the last node"
-            );
-            self.head.store(next, Ordering::Relaxed);
-            // SAFETY: we own the node alone, and may free it at once:
-            // - No thread holds a pointer to it: one loaded inside a `push` or `pop` is dead
-            //   once that call returns, and its borrow of the queue ended before our `&mut`.
-            // - The epoch collector holds no deferred free of it: a node is retired only after
-            //   `head` leaves it (`advance_head`), and `head` left this one just now, here. A
-            //   node retired earlier by a concurrent `pop` is a different, unlinked node.
-            // - No live guard can reach it any more: `head` is past it, and `tail` (the last
-            //   node) is after it.
-            // - It owns no live value: every slot below `enq == BLOCK` was claimed through
-            //   `deq`, and `Node` has no destructor of its own (its slots are `MaybeUninit`).
-            drop(unsafe { head.into_owned() });
+        let head = self.head.index.read_mut();
+        if head == self.tail.index.read_mut() {
+            return None;
         }
+        let offset = head % LAP;
+        debug_assert!(offset < BLOCK, "settled: the head is not at a marker");
+        // Relaxed: as in `push_mut`.
+        let node = self.head.node.load(Ordering::Relaxed);
+        // SAFETY: `head.node` is alive (settled), and `&mut self` excludes every other access.
+        let slot = unsafe { &mut (*node).slots[offset] };
+        let state = slot.state.read_mut();
+        debug_assert_eq!(
+            state, WRITE,
+            "settled: the slots from the head on are written"
+        );
+        // SAFETY: the slot holds a written value (settled), read once: the head moves past it.
+        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
+        if offset + 1 == BLOCK {
+            // Relaxed: as in `push_mut`.
+            // SAFETY: as above; the producer of this last slot linked the next node.
+            let next = unsafe { (*node).next.load(Ordering::Relaxed) };
+            self.head.node.store(next, Ordering::Relaxed);
+            self.head.index.write_mut(head + 2);
+            // SAFETY: we own the node alone and may free it at once: every other slot of it
+            // has been finished with (settled), no thread holds a pointer to it (one loaded
+            // inside a `push` or `pop` is dead once that call returns, and its borrow of the
+            // queue ended before our `&mut`), and it holds no live value.
+            unsafe { Node::free(node) };
+        } else {
+            // SAFETY: as above.
+            let finished = unsafe { &mut (*node).finished };
+            let count = finished.read_mut();
+            finished.write_mut(count + 1);
+            self.head.index.write_mut(head + 1);
+        }
+        Some(value)
     }
 }
 
@@ -155,12 +139,11 @@ impl<T> Drop for LinkedQueue<T> {
         impl<T> Drop for Rest<'_, T> {
             fn drop(&mut self) {
                 while self.0.pop_mut().is_some() {}
-                // SAFETY: exclusive access; after draining, `head` is the only node left.
-                let guard = unsafe { epoch::unprotected() };
-                let last = self.0.head.load(Ordering::Relaxed, guard);
-                // SAFETY: the last node is owned by the queue alone and holds no live value;
-                // it was never retired, as in `pop_mut`.
-                drop(unsafe { last.into_owned() });
+                // Relaxed: as in `push_mut`.
+                let last = self.0.head.node.load(Ordering::Relaxed);
+                // SAFETY: drained, the head's node is the last node, owned by the queue alone
+                // with no live value (its last slot was never claimed, so nothing frees it).
+                unsafe { Node::free(last) };
             }
         }
         let rest = Rest(self);
