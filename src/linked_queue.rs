@@ -53,7 +53,7 @@ use std::alloc::{self, Layout};
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicPtr, AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::loom::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::Queue;
 
 mod batch;
@@ -73,7 +73,17 @@ const BLOCK: usize = 127;
 const BLOCK: usize = 2;
 
 /// Indices per lap: `BLOCK` slots and the marker offset `BLOCK` (see the module docs).
-const LAP: usize = BLOCK + 1;
+const LAP: u64 = BLOCK as u64 + 1;
+
+/// The slot offset (or `BLOCK`, the marker) of index `index`.
+///
+/// Indices are `u64` on every target: a queue claims one per value, and a 32-bit count
+/// would run out within minutes at full speed (the crate needs 64-bit atomics already, for
+/// the event counts).
+#[inline(always)]
+fn offset_of(index: u64) -> usize {
+    (index % LAP) as usize
+}
 
 /// The producer has written the value.
 const WRITE: u8 = 1;
@@ -92,8 +102,8 @@ const PATIENCE: u32 = 0;
 
 /// How many values the positions before index `index` hold, the markers not counted.
 #[inline]
-fn count_before(index: usize) -> usize {
-    index / LAP * BLOCK + (index % LAP).min(BLOCK)
+fn count_before(index: u64) -> u64 {
+    index / LAP * BLOCK as u64 + (index % LAP).min(BLOCK as u64)
 }
 
 /// One cell of a node's block.
@@ -202,7 +212,7 @@ impl<T> Node<T> {
 
 /// The producers' end: the next position to claim, and the node of its lap.
 struct Tail<T> {
-    index: AtomicUsize,
+    index: AtomicU64,
     node: AtomicPtr<Node<T>>,
 }
 
@@ -210,10 +220,10 @@ struct Tail<T> {
 /// consumer read not long ago (every position below it has been claimed by a producer), so
 /// that a pop reads the producers' line only when it catches up with that.
 struct Head<T> {
-    index: AtomicUsize,
+    index: AtomicU64,
     node: AtomicPtr<Node<T>>,
     /// At most `tail.index`, which never goes back: a consumer stores what it just read.
-    seen_tail: AtomicUsize,
+    seen_tail: AtomicU64,
 }
 
 /// An unbounded multi-producer multi-consumer queue.
@@ -308,12 +318,12 @@ impl<T> LinkedQueue<T> {
         let first = Node::alloc();
         Self {
             head: CachePadded::new(Head {
-                index: AtomicUsize::new(0),
+                index: AtomicU64::new(0),
                 node: AtomicPtr::new(first),
-                seen_tail: AtomicUsize::new(0),
+                seen_tail: AtomicU64::new(0),
             }),
             tail: CachePadded::new(Tail {
-                index: AtomicUsize::new(0),
+                index: AtomicU64::new(0),
                 node: AtomicPtr::new(first),
             }),
         }
@@ -339,7 +349,7 @@ impl<T> LinkedQueue<T> {
         // Acquire: pairs with the Release store that began this lap, so the node load below
         // sees the lap's node (module docs).
         let tail = self.tail.index.load(Ordering::Acquire);
-        let offset = tail % LAP;
+        let offset = offset_of(tail);
         if offset + 1 < BLOCK {
             // Acquire: the node's initialisation is visible.
             let node = self.tail.node.load(Ordering::Acquire);
@@ -370,7 +380,7 @@ impl<T> LinkedQueue<T> {
         // Acquire: as in `push`.
         let mut tail = self.tail.index.load(Ordering::Acquire);
         loop {
-            let offset = tail % LAP;
+            let offset = offset_of(tail);
             if offset == BLOCK {
                 // The claimer of the last slot is installing the next node.
                 backoff.snooze();
@@ -429,7 +439,7 @@ impl<T> LinkedQueue<T> {
     /// The producer that claimed the last slot of `node` (whose successor is `next`, fresh)
     /// begins the next lap at `index`.
     #[inline]
-    fn install_tail(&self, node: *mut Node<T>, next: *mut Node<T>, index: usize) {
+    fn install_tail(&self, node: *mut Node<T>, next: *mut Node<T>, index: u64) {
         // Release (both): the node's initialisation, then the node, to a producer that
         // loads the index with Acquire and then the node (module docs).
         self.tail.node.store(next, Ordering::Release);
@@ -484,7 +494,7 @@ impl<T> LinkedQueue<T> {
         // producers' line); the rest goes to `pop_slow`.
         // Acquire: as in `push`.
         let head = self.head.index.load(Ordering::Acquire);
-        let offset = head % LAP;
+        let offset = offset_of(head);
         // Relaxed: any value stored there is a tail index read earlier, and every position
         // below a tail index read at any time has been claimed by a producer.
         if offset + 1 < BLOCK && head < self.head.seen_tail.load(Ordering::Relaxed) {
@@ -514,7 +524,7 @@ impl<T> LinkedQueue<T> {
         // Acquire: as in `push`.
         let mut head = self.head.index.load(Ordering::Acquire);
         loop {
-            let offset = head % LAP;
+            let offset = offset_of(head);
             if offset == BLOCK {
                 // The claimer of the last slot is moving the head to the next node.
                 backoff.snooze();
@@ -564,7 +574,7 @@ impl<T> LinkedQueue<T> {
     /// A tail index above `head` (position `head` has been claimed by a producer), or `None`
     /// if the queue is empty.
     #[inline]
-    fn claimed_beyond(&self, head: usize) -> Option<usize> {
+    fn claimed_beyond(&self, head: u64) -> Option<u64> {
         // SeqCst: the only load an "empty" answer comes from (`__seqcst_handoff`).
         let tail = self.tail.index.load(Ordering::SeqCst);
         (tail > head).then_some(tail)
@@ -573,7 +583,7 @@ impl<T> LinkedQueue<T> {
     /// The consumer that claimed a node's last slot moves the head onto `next`, beginning
     /// its lap at `index`.
     #[inline]
-    fn install_head(&self, next: *mut Node<T>, index: usize) {
+    fn install_head(&self, next: *mut Node<T>, index: u64) {
         // Release (both): as in `install_tail`.
         self.head.node.store(next, Ordering::Release);
         self.head.index.store(index, Ordering::Release);
@@ -655,7 +665,8 @@ impl<T> LinkedQueue<T> {
             let tail = self.tail.index.load(Ordering::SeqCst);
             let head = self.head.index.load(Ordering::SeqCst);
             if self.tail.index.load(Ordering::SeqCst) == tail {
-                return count_before(tail).saturating_sub(count_before(head));
+                // A count in memory fits a `usize`.
+                return count_before(tail).saturating_sub(count_before(head)) as usize;
             }
         }
     }

@@ -56,7 +56,7 @@ macro_rules! atomic_mut {
     )*};
 }
 
-atomic_mut!(AtomicU8: u8, AtomicUsize: usize);
+atomic_mut!(AtomicU8: u8, AtomicUsize: usize, AtomicU64: u64);
 
 #[cfg(not(loom))]
 mod std_impl {

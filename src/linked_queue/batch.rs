@@ -14,7 +14,7 @@
 //! again). It counts the slots it took as finished with one addition for the run (see the
 //! parent module), so single operations and batches mix freely.
 
-use super::{LinkedQueue, Node, BLOCK, LAP};
+use super::{offset_of, LinkedQueue, Node, BLOCK, LAP};
 use crate::loom::{Backoff, Ordering};
 
 impl<T> LinkedQueue<T> {
@@ -49,7 +49,7 @@ impl<T> LinkedQueue<T> {
         // Acquire: as in `push`.
         let mut tail = self.tail.index.load(Ordering::Acquire);
         while left > 0 {
-            let offset = tail % LAP;
+            let offset = offset_of(tail);
             if offset == BLOCK {
                 backoff.snooze();
                 tail = self.tail.index.load(Ordering::Acquire);
@@ -65,14 +65,14 @@ impl<T> LinkedQueue<T> {
             // SeqCst, Acquire on failure: as in `push_slow`.
             match self.tail.index.compare_exchange_weak(
                 tail,
-                tail + k,
+                tail + k as u64,
                 Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
                     if last {
                         let next = core::mem::replace(&mut fresh, core::ptr::null_mut());
-                        self.install_tail(node, next, tail + k + 1);
+                        self.install_tail(node, next, tail + k as u64 + 1);
                     }
                     for at in offset..offset + k {
                         let value = match carry.take() {
@@ -128,7 +128,7 @@ impl<T> LinkedQueue<T> {
         // Acquire: as in `push`.
         let mut head = self.head.index.load(Ordering::Acquire);
         while popped < limit {
-            let offset = head % LAP;
+            let offset = offset_of(head);
             if offset == BLOCK {
                 backoff.snooze();
                 head = self.head.index.load(Ordering::Acquire);
@@ -146,7 +146,7 @@ impl<T> LinkedQueue<T> {
             }
             // The claimed positions in this lap: up to the tail, or to the lap's end.
             let end = if tail / LAP == head / LAP {
-                (tail % LAP).min(BLOCK)
+                offset_of(tail).min(BLOCK)
             } else {
                 BLOCK
             };
@@ -158,7 +158,7 @@ impl<T> LinkedQueue<T> {
             // SeqCst, Acquire on failure: as in `pop_slow`.
             match self.head.index.compare_exchange_weak(
                 head,
-                head + k,
+                head + k as u64,
                 Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
@@ -166,7 +166,7 @@ impl<T> LinkedQueue<T> {
                     if offset + k == BLOCK {
                         // SAFETY: `node` is alive: our slots in it are not finished yet.
                         let next = unsafe { (*node).wait_next() };
-                        self.install_head(next, head + k + 1);
+                        self.install_head(next, head + k as u64 + 1);
                     }
                     let mut taken = 0;
                     for at in offset..offset + k {

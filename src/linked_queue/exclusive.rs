@@ -21,7 +21,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::mem::MaybeUninit;
 
-use super::{LinkedQueue, Node, BLOCK, LAP, WRITE};
+use super::{offset_of, LinkedQueue, Node, BLOCK, WRITE};
 use crate::loom::{AtomicMut, Ordering};
 
 impl<T> LinkedQueue<T> {
@@ -50,10 +50,13 @@ impl<T> LinkedQueue<T> {
     /// ```
     pub fn push_mut(&mut self, value: T) {
         let tail = self.tail.index.read_mut();
-        let offset = tail % LAP;
+        let offset = offset_of(tail);
         debug_assert!(offset < BLOCK, "settled: the tail is not at a marker");
         // Relaxed: `&mut self` orders everything; a Relaxed load or store is a plain move.
         let node = self.tail.node.load(Ordering::Relaxed);
+        // The next node first when this is the last slot, so that an allocation failure
+        // (which aborts, or unwinds under `-Zoom=panic`) leaves the queue as it was.
+        let fresh = (offset + 1 == BLOCK).then(Node::alloc);
         // SAFETY: `tail.node` is the live last node, and `&mut self` means no thread holds a
         // reference to it or can make one until we return.
         let slot = unsafe { &mut (*node).slots[offset] };
@@ -63,8 +66,7 @@ impl<T> LinkedQueue<T> {
         slot.value
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
         slot.state.write_mut(WRITE);
-        if offset + 1 == BLOCK {
-            let next = Node::alloc();
+        if let Some(next) = fresh {
             // Relaxed: as above.
             // SAFETY: as above.
             unsafe { (*node).next.store(next, Ordering::Relaxed) };
@@ -96,7 +98,7 @@ impl<T> LinkedQueue<T> {
         if head == self.tail.index.read_mut() {
             return None;
         }
-        let offset = head % LAP;
+        let offset = offset_of(head);
         debug_assert!(offset < BLOCK, "settled: the head is not at a marker");
         // Relaxed: as in `push_mut`.
         let node = self.head.node.load(Ordering::Relaxed);
