@@ -44,10 +44,18 @@ tree_of() {
         git archive "$sha" | tar -x -C "$dir.tmp"
         mv "$dir.tmp" "$dir"
     fi
-    # Same harness on both sides: only src/ differs.
+    # Same harness on both sides: only src/ differs. The manifest is the work tree's (the
+    # harness's dev-dependencies) with the revision's own [dependencies] table, so that a
+    # library dependency added or removed since then does not break the revision's build.
     rm -rf "$dir/benches"
     cp -r benches "$dir/benches"
-    cp Cargo.toml Cargo.lock "$dir/"
+    git show "$sha:Cargo.toml" |
+        awk '/^\[/ { on = ($0 == "[dependencies]") } on' >"$dir/.library-dependencies"
+    awk -v deps="$dir/.library-dependencies" '
+        /^\[/ { skip = 0 }
+        $0 == "[dependencies]" { while ((getline line < deps) > 0) print line; skip = 1; next }
+        !skip' Cargo.toml >"$dir/Cargo.toml"
+    cp Cargo.lock "$dir/"
     echo "$dir"
 }
 
