@@ -373,10 +373,29 @@ impl<T> LinkedQueue<T> {
 
     #[cold]
     fn push_slow(&self, mut value: T) {
-        let backoff = Backoff::new();
         // Allocated before claiming a node's last slot, so that the link follows the claim
         // at once; freed at the end if another producer claimed that slot.
         let mut fresh: *mut Node<T> = ptr::null_mut();
+        loop {
+            let (node, offset, _) = self.claim_tail(1, &mut fresh);
+            // SAFETY: we claimed the position of slot `offset` of `node`.
+            match unsafe { Self::write(node, offset, value) } {
+                Ok(()) => break,
+                Err(back) => value = back,
+            }
+        }
+        if !fresh.is_null() {
+            // SAFETY: never shared: no claim used it.
+            unsafe { Node::free(fresh) };
+        }
+    }
+
+    /// Claims a run of up to `want` (at least 1) positions at the tail, within one lap, and
+    /// installs the next node if the run takes the lap's last slot: returns the lap's node,
+    /// the run's first offset and its length. `fresh` holds the node allocated for that
+    /// ahead of the claim, kept across calls; the caller frees it if it is left over.
+    fn claim_tail(&self, want: usize, fresh: &mut *mut Node<T>) -> (*mut Node<T>, usize, usize) {
+        let backoff = Backoff::new();
         // Acquire: as in `push`.
         let mut tail = self.tail.index.load(Ordering::Acquire);
         loop {
@@ -387,9 +406,10 @@ impl<T> LinkedQueue<T> {
                 tail = self.tail.index.load(Ordering::Acquire);
                 continue;
             }
-            let last = offset + 1 == BLOCK;
+            let k = want.min(BLOCK - offset);
+            let last = offset + k == BLOCK;
             if last && fresh.is_null() {
-                fresh = Node::alloc();
+                *fresh = Node::alloc();
             }
             // Acquire: as in `push`.
             let node = self.tail.node.load(Ordering::Acquire);
@@ -402,23 +422,16 @@ impl<T> LinkedQueue<T> {
             // with a Release store, as in `push`.
             match self.tail.index.compare_exchange_weak(
                 tail,
-                tail + 1,
+                tail + k as u64,
                 Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
                     if last {
-                        let next = core::mem::replace(&mut fresh, ptr::null_mut());
-                        self.install_tail(node, next, tail + 2);
+                        let next = core::mem::replace(fresh, ptr::null_mut());
+                        self.install_tail(node, next, tail + k as u64 + 1);
                     }
-                    // SAFETY: we claimed position `tail`, slot `offset` of `node`.
-                    match unsafe { Self::write(node, offset, value) } {
-                        Ok(()) => break,
-                        Err(back) => {
-                            value = back;
-                            tail = self.tail.index.load(Ordering::Acquire);
-                        }
-                    }
+                    return (node, offset, k);
                 }
                 Err(now) => {
                     tail = now;
@@ -429,10 +442,6 @@ impl<T> LinkedQueue<T> {
                     }
                 }
             }
-        }
-        if !fresh.is_null() {
-            // SAFETY: never shared: no claim used it.
-            unsafe { Node::free(fresh) };
         }
     }
 
@@ -520,6 +529,22 @@ impl<T> LinkedQueue<T> {
 
     #[cold]
     fn pop_slow(&self) -> Option<T> {
+        loop {
+            let (node, offset, _) = self.claim_head(1)?;
+            // SAFETY: we claimed the position of slot `offset` of `node` (after a producer
+            // did), and `claim_head` followed `next` if it is the node's last.
+            if let Some(value) = unsafe { Self::read(node, offset) } {
+                return Some(value);
+            }
+            // Given up: try the next position.
+        }
+    }
+
+    /// Claims a run of up to `want` (at least 1) positions at the head that producers have
+    /// claimed, within one lap, and moves the head to the next node if the run takes the
+    /// lap's last slot: returns the lap's node, the run's first offset and its length, or
+    /// `None` if the queue is empty.
+    fn claim_head(&self, want: usize) -> Option<(*mut Node<T>, usize, usize)> {
         let backoff = Backoff::new();
         // Acquire: as in `push`.
         let mut head = self.head.index.load(Ordering::Acquire);
@@ -532,37 +557,40 @@ impl<T> LinkedQueue<T> {
                 continue;
             }
             // Relaxed: as in `pop`.
-            if head >= self.head.seen_tail.load(Ordering::Relaxed) {
-                let tail = self.claimed_beyond(head)?;
+            let mut tail = self.head.seen_tail.load(Ordering::Relaxed);
+            if tail <= head {
+                tail = self.claimed_beyond(head)?;
                 // Relaxed: a hint (see `Head::seen_tail`); a racing consumer may store an
                 // older tail, which costs a later pop one more load.
                 self.head.seen_tail.store(tail, Ordering::Relaxed);
             }
+            // The claimed positions in this lap: up to the tail, or to the lap's end.
+            let end = if tail / LAP == head / LAP {
+                offset_of(tail).min(BLOCK)
+            } else {
+                BLOCK
+            };
+            let k = want.min(end - offset);
             // Acquire: as in `push`.
             let node = self.head.node.load(Ordering::Acquire);
-            // SeqCst, Acquire on failure: as in `push_slow`.
+            // SeqCst, Acquire on failure: as in `claim_tail`.
             match self.head.index.compare_exchange_weak(
                 head,
-                head + 1,
+                head + k as u64,
                 Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    if offset + 1 == BLOCK {
-                        // SAFETY: `node` is alive: our own slot in it is not finished yet.
+                    if offset + k == BLOCK {
+                        // SAFETY: `node` is alive: our slots in it are not finished yet.
                         let next = unsafe { (*node).wait_next() };
-                        self.install_head(next, head + 2);
+                        self.install_head(next, head + k as u64 + 1);
                     }
-                    // SAFETY: we claimed position `head`, slot `offset` of `node`.
-                    if let Some(value) = unsafe { Self::read(node, offset) } {
-                        return Some(value);
-                    }
-                    // Given up: try the next position.
-                    head = self.head.index.load(Ordering::Acquire);
+                    return Some((node, offset, k));
                 }
                 Err(now) => {
                     head = now;
-                    // As in `push_slow`, also for loom.
+                    // As in `claim_tail`, also for loom.
                     if !cfg!(loom) {
                         backoff.spin();
                     }

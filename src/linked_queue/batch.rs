@@ -14,8 +14,7 @@
 //! again). It counts the slots it took as finished with one addition for the run (see the
 //! parent module), so single operations and batches mix freely.
 
-use super::{offset_of, LinkedQueue, Node, BLOCK, LAP};
-use crate::loom::{Backoff, Ordering};
+use super::{LinkedQueue, Node, BLOCK};
 
 impl<T> LinkedQueue<T> {
     /// Pushes every value of `values` to the back of the queue, in order, leaving `values`
@@ -38,62 +37,22 @@ impl<T> LinkedQueue<T> {
     /// ```
     pub fn push_batch(&self, values: &mut Vec<T>) {
         let mut left = values.len();
-        if left == 0 {
-            return;
-        }
         let mut source = values.drain(..);
         // A value a consumer gave back, to go into the next slot before the rest.
         let mut carry = None;
-        let backoff = Backoff::new();
         let mut fresh: *mut Node<T> = core::ptr::null_mut();
-        // Acquire: as in `push`.
-        let mut tail = self.tail.index.load(Ordering::Acquire);
         while left > 0 {
-            let offset = offset_of(tail);
-            if offset == BLOCK {
-                backoff.snooze();
-                tail = self.tail.index.load(Ordering::Acquire);
-                continue;
-            }
-            let k = left.min(BLOCK - offset);
-            let last = offset + k == BLOCK;
-            if last && fresh.is_null() {
-                fresh = Node::alloc();
-            }
-            // Acquire: as in `push`.
-            let node = self.tail.node.load(Ordering::Acquire);
-            // SeqCst, Acquire on failure: as in `push_slow`.
-            match self.tail.index.compare_exchange_weak(
-                tail,
-                tail + k as u64,
-                Ordering::SeqCst,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    if last {
-                        let next = core::mem::replace(&mut fresh, core::ptr::null_mut());
-                        self.install_tail(node, next, tail + k as u64 + 1);
-                    }
-                    for at in offset..offset + k {
-                        let value = match carry.take() {
-                            Some(value) => value,
-                            None => source.next().expect("`left` counts the values not placed"),
-                        };
-                        // SAFETY: we claimed every position of the run, slots
-                        // `offset..offset + k` of `node`.
-                        match unsafe { Self::write(node, at, value) } {
-                            Ok(()) => left -= 1,
-                            Err(back) => carry = Some(back),
-                        }
-                    }
-                    tail = self.tail.index.load(Ordering::Acquire);
-                }
-                Err(now) => {
-                    tail = now;
-                    // As in `push_slow`, also for loom.
-                    if !cfg!(loom) {
-                        backoff.spin();
-                    }
+            let (node, offset, k) = self.claim_tail(left, &mut fresh);
+            for at in offset..offset + k {
+                let value = match carry.take() {
+                    Some(value) => value,
+                    None => source.next().expect("`left` counts the values not placed"),
+                };
+                // SAFETY: we claimed every position of the run, slots `offset..offset + k`
+                // of `node`.
+                match unsafe { Self::write(node, at, value) } {
+                    Ok(()) => left -= 1,
+                    Err(back) => carry = Some(back),
                 }
             }
         }
@@ -123,77 +82,30 @@ impl<T> LinkedQueue<T> {
     /// assert_eq!(q.pop_batch(&mut out, 10), 0);
     /// ```
     pub fn pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
-        let backoff = Backoff::new();
         let mut popped = 0;
-        // Acquire: as in `push`.
-        let mut head = self.head.index.load(Ordering::Acquire);
         while popped < limit {
-            let offset = offset_of(head);
-            if offset == BLOCK {
-                backoff.snooze();
-                head = self.head.index.load(Ordering::Acquire);
-                continue;
-            }
-            // Relaxed: as in `pop`.
-            let mut tail = self.head.seen_tail.load(Ordering::Relaxed);
-            if tail <= head {
-                match self.claimed_beyond(head) {
-                    Some(now) => tail = now,
-                    None => break,
-                }
-                // Relaxed: as in `pop_slow`.
-                self.head.seen_tail.store(tail, Ordering::Relaxed);
-            }
-            // The claimed positions in this lap: up to the tail, or to the lap's end.
-            let end = if tail / LAP == head / LAP {
-                offset_of(tail).min(BLOCK)
-            } else {
-                BLOCK
+            // Room first: an allocation failure after the claim would strand the run (a run
+            // is at most one lap).
+            out.reserve((limit - popped).min(BLOCK));
+            let Some((node, offset, k)) = self.claim_head(limit - popped) else {
+                break;
             };
-            let k = (limit - popped).min(end - offset);
-            // Room first: an allocation failure after the claim would strand the run.
-            out.reserve(k);
-            // Acquire: as in `push`.
-            let node = self.head.node.load(Ordering::Acquire);
-            // SeqCst, Acquire on failure: as in `pop_slow`.
-            match self.head.index.compare_exchange_weak(
-                head,
-                head + k as u64,
-                Ordering::SeqCst,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    if offset + k == BLOCK {
-                        // SAFETY: `node` is alive: our slots in it are not finished yet.
-                        let next = unsafe { (*node).wait_next() };
-                        self.install_head(next, head + k as u64 + 1);
-                    }
-                    let mut taken = 0;
-                    for at in offset..offset + k {
-                        // SAFETY: we claimed every position of the run (producers claimed
-                        // them first), slots `offset..offset + k` of `node`; the node stays
-                        // alive until we count what we took.
-                        if let Some(value) = unsafe { Self::take(node, at) } {
-                            out.push(value);
-                            taken += 1;
-                        }
-                    }
-                    if taken > 0 {
-                        // SAFETY: we finished with the `taken` slots whose values we took
-                        // (the producers of the others finish those), and touch none again.
-                        unsafe { Node::finish(node, taken) };
-                    }
-                    popped += taken;
-                    head = self.head.index.load(Ordering::Acquire);
-                }
-                Err(now) => {
-                    head = now;
-                    // As in `push_slow`, also for loom.
-                    if !cfg!(loom) {
-                        backoff.spin();
-                    }
+            let mut taken = 0;
+            for at in offset..offset + k {
+                // SAFETY: we claimed every position of the run (producers claimed them
+                // first), slots `offset..offset + k` of `node`; the node stays alive until
+                // we count what we took.
+                if let Some(value) = unsafe { Self::take(node, at) } {
+                    out.push(value);
+                    taken += 1;
                 }
             }
+            if taken > 0 {
+                // SAFETY: we finished with the `taken` slots whose values we took (the
+                // producers of the others finish those), and touch none again.
+                unsafe { Node::finish(node, taken) };
+            }
+            popped += taken;
         }
         popped
     }
