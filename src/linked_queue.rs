@@ -15,7 +15,7 @@
 //! for it. Next to each index sits the node of its lap (`node`).
 //!
 //! A thread claims position `i` by moving its end's index from `i` to `i + 1` (a
-//! compare-and-swap, with back-off: see `LinkedQueue::push_slow`), and only then reads
+//! compare-and-swap, with back-off: see `LinkedQueue::claim_tail`), and only then reads
 //! the node it loaded with the index. That order is what lets the queue free nodes without an
 //! epoch or hazard pointers: a node is freed only once every one of its slots has been
 //! finished with (below), and a thread touches a node only for a position it owns, or, as
