@@ -117,10 +117,11 @@ impl WaitStrategy {
         slot: &mut TaskSlot,
         cx: &mut Context<'_>,
         mut attempt: impl FnMut() -> Option<R>,
-        still_ready: impl Fn() -> bool,
+        still_ready: impl FnOnce() -> bool,
     ) -> Poll<R> {
         if let Some(answer) = attempt() {
-            Self::done(ec, slot, still_ready);
+            // Passes on a notification it took if `still_ready` (see `finish_task`).
+            ec.finish_task(slot, false, still_ready);
             return Poll::Ready(answer);
         }
         if !self.parks() {
@@ -129,27 +130,10 @@ impl WaitStrategy {
         }
         ec.register_task(slot, cx.waker());
         if let Some(answer) = attempt() {
-            Self::done(ec, slot, still_ready);
+            // Passes on a notification it took if `still_ready` (see `finish_task`).
+            ec.finish_task(slot, false, still_ready);
             return Poll::Ready(answer);
         }
         Poll::Pending
-    }
-
-    /// A task's attempt succeeded: finishes its registration, and passes on a notification
-    /// it had taken if `still_ready` says another waiter could now go on.
-    ///
-    /// Why: a task whose entry a notifier took may have got what it waited for from
-    /// another waiter's announcement (W and T registered; the notify of V1 goes to W; T,
-    /// polled for its own reasons, takes V1; W finds nothing and registers again; the
-    /// notify of V2 takes T's entry, still in the list until T finishes). Without the pass
-    /// on, W would sleep with V2 in the queue. `still_ready` runs after the list's lock,
-    /// which the notifier held after its own condition write, so it sees that write; a
-    /// false "ready" costs one spurious wake-up. Event counts notified only with
-    /// `notify_all` have nobody to pass on to: they give `|| false`.
-    #[inline]
-    fn done(ec: &EventCount, slot: &mut TaskSlot, still_ready: impl Fn() -> bool) {
-        if ec.finish_task(slot) && still_ready() {
-            ec.notify_one();
-        }
     }
 }

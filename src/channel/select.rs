@@ -705,15 +705,11 @@ impl<'a> Select<'a> {
         };
         if let Some((at, _)) = found {
             let (h, _) = self.ops[at];
-            // A notification this operation took may have announced another value than the
-            // one it got: one meant for a waiter that found the channel empty (we took its
-            // value) and waits again. If the operation is still ready, that waiter must
-            // hear of it; if not, the next value's notify reaches it.
-            let notified = h.event_count().finish_task(&mut registered.slots[at]);
-            if (notified || registered.owed[at]) && h.is_ready() {
-                h.event_count().notify_one();
-            }
-            registered.owed[at] = false;
+            // A notification this operation took (or owes) may have announced another value
+            // than the one it got: `finish_task` passes it on if the operation is still ready.
+            let owed = std::mem::take(&mut registered.owed[at]);
+            h.event_count()
+                .finish_task(&mut registered.slots[at], owed, || h.is_ready());
         }
         // `registered` drops: every other registration is cancelled, passing on what it was
         // notified of.

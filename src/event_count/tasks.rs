@@ -23,7 +23,10 @@
 //!
 //! A notified entry leaves the list, so the notification belongs to that future. If the
 //! future is dropped before it polls again, `cancel_task` finds its entry gone and passes the
-//! notification on with a `notify_one`: a cancelled waiter never strands the others.
+//! notification on with a `notify_one`: a cancelled waiter never strands the others. A
+//! future that finishes with a notification it may not have used (it got a value announced
+//! to another waiter) passes it on the same way, if its condition still holds: see
+//! `finish_task`.
 
 use std::collections::VecDeque;
 use std::task::Waker;
@@ -126,17 +129,32 @@ impl EventCount {
     }
 
     /// The task got what it waited for: takes its entry out of the list if a notifier has
-    /// not. A notification it had taken is used up. Free when the slot is empty.
+    /// not. Free when the slot is empty.
     ///
-    /// Returns whether a notifier had taken the entry. The notification need not be for what
-    /// the task got (it may have taken a value announced to another waiter, which then found
-    /// nothing and waits again), so a caller that can tell the condition still holds should
-    /// pass the notification on.
+    /// A notification the entry had taken need not be for what the task got: it may have
+    /// taken a value announced to another waiter, which then found nothing and waits again
+    /// (W and T registered; the notify of V1 goes to W; T, polled for its own reasons, takes
+    /// V1; W finds nothing and registers again; the notify of V2 takes T's entry, still in
+    /// the list until T finishes). So if a notifier had taken the entry, or `owed` says an
+    /// earlier, renewed registration had been notified (see `register_task`), and
+    /// `still_ready` says another waiter could go on now, the notification is passed on with
+    /// a `notify_one`. `still_ready` runs after the list's lock, which the notifier held
+    /// after its own condition write, so it sees that write; a false "ready" costs one
+    /// spurious wake-up. An event count notified only with `notify_all` has nobody to pass
+    /// on to: its callers give `|| false`.
     #[inline]
-    pub(crate) fn finish_task(&self, slot: &mut TaskSlot) -> bool {
-        match slot.id.take() {
+    pub(crate) fn finish_task(
+        &self,
+        slot: &mut TaskSlot,
+        owed: bool,
+        still_ready: impl FnOnce() -> bool,
+    ) {
+        let notified = match slot.id.take() {
             Some(id) => !self.unregister(id),
             None => false,
+        };
+        if (notified || owed) && still_ready() {
+            self.notify_one();
         }
     }
 
