@@ -5,6 +5,26 @@
 use crate::common::queues::ATOMIC_KEY;
 use crate::report::Comparison;
 
+/// The headline comparisons of the README summary, by label (see `summary.rs`).
+pub const ARRAY: &str = "ArrayQueue ÷ crossbeam ArrayQueue";
+/// LinkedQueue against its best peer.
+pub const LINKED: &str = "LinkedQueue ÷ best of SegQueue, concurrent-queue unbounded";
+/// The bounded channel against its best peer.
+pub const CHANNEL: &str = "channel bounded ÷ best of crossbeam-channel, kanal";
+/// The unbounded channel against its best peer.
+pub const CHANNEL_UNBOUNDED: &str = "channel unbounded ÷ best of crossbeam-channel, kanal";
+/// The async bounded channel against its best peer.
+pub const ASYNC: &str = "async bounded ÷ best of tokio mpsc, async-channel, flume, kanal";
+/// The broadcast ring against the disruptor.
+pub const BROADCAST: &str = "broadcast (SpinPark) ÷ disruptor (SP for 1 publisher, MP for 2)";
+/// The queue ping-pong against the bare atomic.
+pub const ARRAY_PINGPONG_COST: &str = "ArrayQueue ping-pong ÷ bare atomic (cost)";
+/// The channel ping-pong against the bare atomic.
+pub const CHANNEL_PINGPONG_COST: &str = "channel ping-pong ÷ bare atomic (cost)";
+/// The async ping-pong against the best async peer.
+pub const ASYNC_PINGPONG_COST: &str =
+    "async ping-pong ÷ best of tokio mpsc, async-channel, flume, kanal (cost)";
+
 /// Every comparison of a normal run, in report order.
 pub fn comparisons() -> Vec<Comparison> {
     let queue_targets: fn(&str) -> Option<f64> = |w| match w {
@@ -28,45 +48,29 @@ pub fn comparisons() -> Vec<Comparison> {
             &[crate::AA_KEY],
         )
         .aa(),
-        Comparison::new(
-            "ArrayQueue ÷ crossbeam ArrayQueue",
-            "wharf-array",
-            &["crossbeam-array"],
-        )
-        .target(queue_targets),
+        Comparison::new(ARRAY, "wharf-array", &["crossbeam-array"]).target(queue_targets),
         Comparison::new(
             "ArrayQueue ÷ concurrent-queue bounded",
             "wharf-array",
             &["cq-bounded"],
         ),
-        Comparison::new(
-            "LinkedQueue ÷ best of SegQueue, concurrent-queue unbounded",
-            "wharf-linked",
-            &["crossbeam-seg", "cq-unbounded"],
-        )
-        .target(|w| match w {
-            "1p1c" | "2p2c" | "4p4c" | "4p1c" | "8p8c" => Some(1.25),
-            _ => None,
+        Comparison::new(LINKED, "wharf-linked", &["crossbeam-seg", "cq-unbounded"]).target(|w| {
+            match w {
+                "1p1c" | "2p2c" | "4p4c" | "4p1c" | "8p8c" => Some(1.25),
+                _ => None,
+            }
         }),
     ];
     all.extend(batches());
     all.extend(vec![
+        Comparison::new(ARRAY_PINGPONG_COST, "wharf-array", &[ATOMIC_KEY])
+            .only(&["pingpong"])
+            .cost()
+            .target(|_| Some(1.2)),
+        Comparison::new(CHANNEL, "chan-wharf", &["chan-crossbeam", "chan-kanal"])
+            .target(channel_targets),
         Comparison::new(
-            "ArrayQueue ping-pong ÷ bare atomic (cost)",
-            "wharf-array",
-            &[ATOMIC_KEY],
-        )
-        .only(&["pingpong"])
-        .cost()
-        .target(|_| Some(1.2)),
-        Comparison::new(
-            "channel bounded ÷ best of crossbeam-channel, kanal",
-            "chan-wharf",
-            &["chan-crossbeam", "chan-kanal"],
-        )
-        .target(channel_targets),
-        Comparison::new(
-            "channel unbounded ÷ best of crossbeam-channel, kanal",
+            CHANNEL_UNBOUNDED,
             "chan-wharf-unb",
             &["chan-crossbeam-unb", "chan-kanal-unb"],
         )
@@ -99,24 +103,16 @@ pub fn comparisons() -> Vec<Comparison> {
             "chan-wharf-zero",
             &["chan-kanal-zero", "chan-flume-zero"],
         ),
-        Comparison::new(
-            "channel ping-pong ÷ bare atomic (cost)",
-            "chan-wharf",
-            &[ATOMIC_KEY],
-        )
-        .only(&["chan-pingpong"])
-        .cost()
-        .target(|_| Some(1.5)),
-        Comparison::new(
-            "broadcast (SpinPark) ÷ disruptor (SP for 1 publisher, MP for 2)",
-            "wharf-bcast",
-            &["disruptor"],
-        )
-        .only(&["b1to2", "b1to4", "b2to2"])
-        .target(|w| match w {
-            "b2to2" => Some(2.0),
-            _ => Some(1.25),
-        }),
+        Comparison::new(CHANNEL_PINGPONG_COST, "chan-wharf", &[ATOMIC_KEY])
+            .only(&["chan-pingpong"])
+            .cost()
+            .target(|_| Some(1.5)),
+        Comparison::new(BROADCAST, "wharf-bcast", &["disruptor"])
+            .only(&["b1to2", "b1to4", "b2to2"])
+            .target(|w| match w {
+                "b2to2" => Some(2.0),
+                _ => Some(1.25),
+            }),
         Comparison::new(
             "broadcast (SpinYield) ÷ disruptor",
             "wharf-bcast-yield",
@@ -155,7 +151,7 @@ pub fn comparisons() -> Vec<Comparison> {
         )
         .only(&["blatency"]),
         Comparison::new(
-            "async bounded ÷ best of tokio mpsc, async-channel, flume, kanal",
+            ASYNC,
             "async-wharf",
             &["async-tokio", "async-achan", "async-flume", "async-kanal"],
         )
@@ -180,7 +176,7 @@ pub fn comparisons() -> Vec<Comparison> {
         )
         .target(async_targets),
         Comparison::new(
-            "async ping-pong ÷ best of tokio mpsc, async-channel, flume, kanal (cost)",
+            ASYNC_PINGPONG_COST,
             "async-wharf",
             &["async-tokio", "async-achan", "async-flume", "async-kanal"],
         )

@@ -1,7 +1,9 @@
 //! The files the suite writes: RESULTS.md and RESULTS.svg (`--write-results`, keeping the
-//! hand-written analysis and the soak section), and the soak section itself (`--soak
-//! --write-results`).
+//! hand-written analysis and the soak section), the soak section itself (`--soak
+//! --write-results`), and the README's results summary (`summary.rs`), all from one run.
 
+use crate::report::{Names, Results, Summary};
+use crate::summary::{readme_block, replace_block, RunInfo, MARKERS};
 use crate::{common, Options};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -25,6 +27,31 @@ pub fn write_soak(md: &str) {
     };
     std::fs::write(&path, new).expect("write RESULTS.md");
     eprintln!("wrote the soak section of {}", path.display());
+}
+
+/// Rewrites the README's results summary from this run.
+pub fn write_readme_summary(o: &Options, results: &Results, summary: &Summary, names: Names<'_>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let model = cpu_model();
+    let run = RunInfo {
+        rounds: o.rounds,
+        cpus: common::cpus(),
+        model: &model,
+    };
+    let block = readme_block(results, summary, names, &run);
+    let old = std::fs::read_to_string(&path).expect("read README.md");
+    match replace_block(&old, &block) {
+        Some(new) => {
+            std::fs::write(&path, new).expect("write README.md");
+            eprintln!("wrote the results summary of {}", path.display());
+        }
+        None => eprintln!(
+            "warning: {} has no {} ... {} block; its results summary was not written",
+            path.display(),
+            MARKERS.0,
+            MARKERS.1
+        ),
+    }
 }
 
 /// Runs a command and returns its trimmed standard output, or `"unknown"`.

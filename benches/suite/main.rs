@@ -24,7 +24,9 @@
 //! - `--quick`: a short smoke run (few rounds, tiny runs).
 //! - `--rounds N`: rounds (default [`DEFAULT_ROUNDS`]).
 //! - `--write-results`: rewrite `RESULTS.md` and `RESULTS.svg` (keeping the hand-written
-//!   analysis and the soak section).
+//!   analysis and the soak section), and the README's results summary (the block between
+//!   `<!-- results-summary -->` and `<!-- /results-summary -->`, see `summary.rs`) from the
+//!   same run.
 //! - `--ab BASE_SUITE_BINARY`: A/B of two builds (see `benches/ab.sh`, which builds the base):
 //!   every wharf contender runs as `KEY@head` (this binary) and `KEY@base` (the other), each run
 //!   in a child process of its binary, interleaved as usual, with an A/A row of head against
@@ -40,6 +42,7 @@ mod common;
 mod comparisons;
 mod files;
 mod report;
+mod summary;
 
 use common::contender::{Contender, Scale, Workload};
 use common::queues::{self, atomic_ping_pong, timer_overhead_ns};
@@ -527,6 +530,11 @@ fn main() {
     if o.write_results {
         let chart = report::svg(&results, &workloads, &comparisons);
         files::write_results(&o, &table, &chart, wall, timer_ns);
+        if o.ab_base.is_none() {
+            files::write_readme_summary(&o, &results, &summary, &names);
+        } else {
+            eprintln!("(an A/B run leaves the README's results summary as it is)");
+        }
     }
 }
 

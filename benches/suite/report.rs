@@ -221,6 +221,10 @@ pub struct Summary {
     pub unresolved: usize,
     /// A/A rows whose interval excluded 1.
     pub uncalibrated: Vec<String>,
+    /// Every pooled ratio of the report, by (comparison label, workload key), with the key of
+    /// the peer whose median was best: the README summary quotes these, so its figures are
+    /// the report's own.
+    pub pooled: BTreeMap<(String, &'static str), (Interval, &'static str)>,
 }
 
 /// The whole Markdown report.
@@ -265,6 +269,9 @@ pub fn markdown(
             c.label
         );
         for (w, cell) in &cells {
+            summary
+                .pooled
+                .insert((c.label.clone(), w.key), (cell.pooled, cell.peer));
             let verdict = if c.aa {
                 let ok = cell.calibrated();
                 if !ok {
