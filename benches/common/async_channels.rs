@@ -131,16 +131,18 @@ pub trait BenchAsync: Named + 'static {
     fn recv_blocking(rx: &mut Self::Rx) -> u64;
 }
 
-/// Implements [`BenchAsync`] for a crate whose handles are `Clone`, given expressions for
-/// its four operations on `$t` (the sender) or `$r` (the receiver) and `$v` (the value), for
-/// each of its flavors (`Type, name, key, family, |capacity| constructor`) with those handles.
+/// Implements [`BenchAsync`] for a crate whose senders are `Clone`, given expressions for its
+/// four operations on `$t` (the sender) or `$r` (the receiver) and `$v` (the value) and for a
+/// receiver's clone, for each of its flavors (`Type, name, key, family, |capacity|
+/// constructor`) with those handles.
 macro_rules! async_adapter {
     (
         $wharf:literal, $tx:ty, $rx:ty,
         send: |$t:ident, $v:ident| $send:expr,
         recv: |$r:ident| $recv:expr,
         send_blocking: |$bt:ident, $bv:ident| $send_blocking:expr,
-        recv_blocking: |$br:ident| $recv_blocking:expr;
+        recv_blocking: |$br:ident| $recv_blocking:expr,
+        clone_rx: |$cr:ident| $clone_rx:expr;
         $(
             $(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident,
             |$cap:ident| $build:expr
@@ -162,8 +164,8 @@ macro_rules! async_adapter {
                 fn clone_tx(tx: &Self::Tx) -> Self::Tx {
                     tx.clone()
                 }
-                fn clone_rx(rx: &Self::Rx) -> Self::Rx {
-                    clone_rx_of(rx)
+                fn clone_rx($cr: &Self::Rx) -> Self::Rx {
+                    $clone_rx
                 }
                 #[inline]
                 fn send($t: &Self::Tx, $v: u64) -> impl Future<Output = ()> + Send + '_ {
@@ -188,50 +190,13 @@ macro_rules! async_adapter {
     };
 }
 
-/// `Clone` for the receivers that have it; tokio's `mpsc` receivers never get here.
-trait CloneRx {
-    fn clone_rx(&self) -> Self;
-}
-
-fn clone_rx_of<R: CloneRx>(rx: &R) -> R {
-    rx.clone_rx()
-}
-
-macro_rules! clone_rx {
-    ($($ty:ty),*) => {
-        $(impl CloneRx for $ty {
-            fn clone_rx(&self) -> Self {
-                self.clone()
-            }
-        })*
-    };
-}
-
-clone_rx!(
-    wharf::channel::Receiver<u64>,
-    async_channel::Receiver<u64>,
-    flume::Receiver<u64>,
-    kanal::AsyncReceiver<u64>
-);
-
-impl CloneRx for tokio::sync::mpsc::Receiver<u64> {
-    fn clone_rx(&self) -> Self {
-        unreachable!("tokio mpsc has one receiver")
-    }
-}
-
-impl CloneRx for tokio::sync::mpsc::UnboundedReceiver<u64> {
-    fn clone_rx(&self) -> Self {
-        unreachable!("tokio mpsc has one receiver")
-    }
-}
-
 async_adapter!(
     true, wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
     send: |tx, v| tx.send_async(v).await,
     recv: |rx| rx.recv_async().await,
     send_blocking: |tx, v| tx.send(v),
-    recv_blocking: |rx| rx.recv();
+    recv_blocking: |rx| rx.recv(),
+    clone_rx: |rx| rx.clone();
     /// `wharf::channel::bounded`, async ends.
     WharfBounded, "wharf channel bounded async", "async-wharf", Bounded,
     |cap| wharf::channel::bounded(cap);
@@ -244,7 +209,8 @@ async_adapter!(
     send: |tx, v| tx.send(v).await,
     recv: |rx| rx.recv().await.ok_or(()),
     send_blocking: |tx, v| tx.blocking_send(v),
-    recv_blocking: |rx| rx.blocking_recv().ok_or(());
+    recv_blocking: |rx| rx.blocking_recv().ok_or(()),
+    clone_rx: |_rx| unreachable!("tokio mpsc has one receiver");
     /// `tokio::sync::mpsc::channel`.
     TokioBounded, "tokio mpsc bounded", "async-tokio", Bounded,
     |cap| tokio::sync::mpsc::channel(cap);
@@ -254,7 +220,8 @@ async_adapter!(
     send: |tx, v| tx.send(v),
     recv: |rx| rx.recv().await.ok_or(()),
     send_blocking: |tx, v| tx.send(v),
-    recv_blocking: |rx| rx.blocking_recv().ok_or(());
+    recv_blocking: |rx| rx.blocking_recv().ok_or(()),
+    clone_rx: |_rx| unreachable!("tokio mpsc has one receiver");
     /// `tokio::sync::mpsc::unbounded_channel`.
     TokioUnbounded, "tokio mpsc unbounded", "async-tokio-unb", Unbounded,
     |cap| tokio::sync::mpsc::unbounded_channel();
@@ -264,7 +231,8 @@ async_adapter!(
     send: |tx, v| tx.send(v).await,
     recv: |rx| rx.recv().await,
     send_blocking: |tx, v| tx.send_blocking(v),
-    recv_blocking: |rx| rx.recv_blocking();
+    recv_blocking: |rx| rx.recv_blocking(),
+    clone_rx: |rx| rx.clone();
     /// `async_channel::bounded`.
     AsyncChannelBounded, "async-channel bounded", "async-achan", Bounded,
     |cap| async_channel::bounded(cap);
@@ -277,7 +245,8 @@ async_adapter!(
     send: |tx, v| tx.send_async(v).await,
     recv: |rx| rx.recv_async().await,
     send_blocking: |tx, v| tx.send(v),
-    recv_blocking: |rx| rx.recv();
+    recv_blocking: |rx| rx.recv(),
+    clone_rx: |rx| rx.clone();
     /// `flume::bounded`, async ends.
     FlumeBounded, "flume bounded async", "async-flume", Bounded,
     |cap| flume::bounded(cap);
@@ -290,7 +259,8 @@ async_adapter!(
     send: |tx, v| tx.send(v).await,
     recv: |rx| rx.recv().await,
     send_blocking: |tx, v| tx.as_sync().send(v),
-    recv_blocking: |rx| rx.as_sync().recv();
+    recv_blocking: |rx| rx.as_sync().recv(),
+    clone_rx: |rx| rx.clone();
     /// `kanal::bounded_async`.
     KanalBounded, "kanal bounded async", "async-kanal", Bounded,
     |cap| kanal::bounded_async(cap);

@@ -9,17 +9,6 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Condvar, Mutex};
 
-/// A receiver's clone, or (`single_consumer: "why"`) a panic: never called for those.
-macro_rules! clone_rx {
-    ($rx:ident) => {
-        $rx.clone()
-    };
-    ($rx:ident, $why:literal) => {{
-        let _ = $rx;
-        unreachable!($why)
-    }};
-}
-
 /// Implements [`BenchChannel`] for a channel crate whose handles are `Clone` (the receiver
 /// unless `single_consumer`) and whose `send`/`recv` return `Result`s.
 macro_rules! channel_adapter {

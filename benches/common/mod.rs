@@ -35,6 +35,18 @@ macro_rules! named {
     };
 }
 
+/// In the channel adapter macros: a receiver's clone, or (`single_consumer: "why"`) a
+/// panic, for a receiver that cannot be shared (the workloads never clone those).
+macro_rules! clone_rx {
+    ($rx:ident) => {
+        $rx.clone()
+    };
+    ($rx:ident, $why:literal) => {{
+        let _ = $rx;
+        unreachable!($why)
+    }};
+}
+
 pub mod async_channels;
 pub mod broadcast;
 pub mod broadcast_adapters;
