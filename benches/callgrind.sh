@@ -12,37 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-n1=${1:-10000}
-n2=${2:-110000}
-command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
+# shellcheck source=benches/callgrind_lib.sh
+. benches/callgrind_lib.sh
+callgrind_init single_thread "$@"
+callgrind_count contender 16 empty wharf-array crossbeam-array cq-bounded heapless-mpmc \
+    wharf-linked crossbeam-seg cq-unbounded wharf-array-batch32 wharf-linked-batch32
 
-exe=$(cargo bench --bench single_thread --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*single_thread[^"]*"' | tail -1 | cut -d'"' -f4)
-[ -x "$exe" ] || { echo "could not find the single_thread bench binary" >&2; exit 1; }
-echo "binary: $exe" >&2
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# Total instructions of one run: callgrind's "Collected" line on stderr.
-instructions() {
-    valgrind --tool=callgrind --callgrind-out-file="$tmp/out" "$exe" "$1" "$2" \
-        2>"$tmp/err" >/dev/null || { cat "$tmp/err" >&2; exit 1; }
-    grep -o 'Collected : [0-9]*' "$tmp/err" | grep -o '[0-9]*$'
-}
-
-declare -A per_pair
-printf '%-16s %14s %14s %12s\n' contender "Ir(N=$n1)" "Ir(N=$n2)" "instr/pair"
-for key in empty wharf-array crossbeam-array cq-bounded heapless-mpmc wharf-linked crossbeam-seg cq-unbounded \
-    wharf-array-batch32 wharf-linked-batch32; do
-    a=$(instructions "$key" "$n1")
-    b=$(instructions "$key" "$n2")
-    per_pair[$key]=$(awk -v a="$a" -v b="$b" -v n1="$n1" -v n2="$n2" \
-        'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
-    printf '%-16s %14s %14s %12s\n' "$key" "$a" "$b" "${per_pair[$key]}"
-done
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
 echo "Instructions per push+pop pair (includes the loop's own ${per_pair[empty]} per pair):"
 verdict=$(awk -v a="${per_pair[wharf-array]}" -v h="${per_pair[heapless-mpmc]}" 'BEGIN { print (a <= h) ? "met" : "MISSED" }')

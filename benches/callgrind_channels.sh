@@ -12,37 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-n1=${1:-10000}
-n2=${2:-110000}
-command -v valgrind >/dev/null || { echo "valgrind not found" >&2; exit 1; }
+# shellcheck source=benches/callgrind_lib.sh
+. benches/callgrind_lib.sh
+callgrind_init channel_single_thread "$@"
+callgrind_count channel 20 empty wharf-send-recv wharf-try wharf-unb-send-recv wharf-unb-try \
+    wharf-async wharf-unb-async crossbeam kanal flume std mutex
 
-exe=$(cargo bench --bench channel_single_thread --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*channel_single_thread[^"]*"' | tail -1 | cut -d'"' -f4)
-[ -x "$exe" ] || { echo "could not find the channel_single_thread bench binary" >&2; exit 1; }
-echo "binary: $exe" >&2
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# Total instructions of one run: callgrind's "Collected" line on stderr.
-instructions() {
-    valgrind --tool=callgrind --callgrind-out-file="$tmp/out" "$exe" "$1" "$2" \
-        2>"$tmp/err" >/dev/null || { cat "$tmp/err" >&2; exit 1; }
-    grep -o 'Collected : [0-9]*' "$tmp/err" | grep -o '[0-9]*$'
-}
-
-declare -A per_pair
-printf '%-20s %14s %14s %12s\n' channel "Ir(N=$n1)" "Ir(N=$n2)" "instr/pair"
-for key in empty wharf-send-recv wharf-try wharf-unb-send-recv wharf-unb-try \
-    wharf-async wharf-unb-async crossbeam kanal flume std mutex; do
-    a=$(instructions "$key" "$n1")
-    b=$(instructions "$key" "$n2")
-    per_pair[$key]=$(awk -v a="$a" -v b="$b" -v n1="$n1" -v n2="$n2" \
-        'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
-    printf '%-20s %14s %14s %12s\n' "$key" "$a" "$b" "${per_pair[$key]}"
-done
-
-minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", a - b }'; }
 echo
 echo "Instructions per send+receive pair (includes the loop's own ${per_pair[empty]} per pair):"
 d=$(minus "${per_pair[wharf-send-recv]}" "${per_pair[wharf-try]}")

@@ -23,54 +23,53 @@
 
 mod common;
 
-use common::channels::{
-    BenchChannel, CrossbeamBounded, FlumeBounded, KanalBounded, MutexBounded, StdSync,
+use common::channel_adapters::{
+    CrossbeamBounded, FlumeBounded, KanalBounded, MutexBounded, StdSync,
 };
-use common::workloads::Tally;
+use common::channels::BenchChannel;
+use common::check::Tally;
 use common::CAPACITY;
 use std::hint::black_box;
 use wharf::channel::{Receiver, Sender};
 
+/// The loop every key runs: `pair` on each of `0..pairs` (through `black_box`), tallying
+/// what it returns. Inlined into each key's own `#[inline(never)]` function.
+#[inline(always)]
+fn pair_loop(pairs: u64, mut pair: impl FnMut(u64) -> u64) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..pairs {
+        tally.add(pair(black_box(i)));
+    }
+    tally
+}
+
 /// The loop with no channel in it.
 #[inline(never)]
 fn empty_loop(pairs: u64) -> Tally {
-    let mut tally = Tally::default();
-    for i in 0..pairs {
-        tally.add(black_box(i));
-    }
-    tally
+    pair_loop(pairs, |i| i)
 }
 
 /// wharf's blocking `send` + `recv`.
 #[inline(never)]
 fn wharf_send_recv(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
-    let mut tally = Tally::default();
-    for i in 0..pairs {
-        if tx.send(black_box(i)).is_err() {
+    pair_loop(pairs, |i| {
+        if tx.send(i).is_err() {
             panic!("wharf: send failed");
         }
-        match rx.recv() {
-            Ok(value) => tally.add(value),
-            Err(_) => panic!("wharf: recv failed"),
-        }
-    }
-    tally
+        rx.recv().unwrap_or_else(|_| panic!("wharf: recv failed"))
+    })
 }
 
 /// wharf's non-blocking `try_send` + `try_recv`.
 #[inline(never)]
 fn wharf_try(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
-    let mut tally = Tally::default();
-    for i in 0..pairs {
-        if tx.try_send(black_box(i)).is_err() {
+    pair_loop(pairs, |i| {
+        if tx.try_send(i).is_err() {
             panic!("wharf: try_send into an empty channel failed");
         }
-        match rx.try_recv() {
-            Ok(value) => tally.add(value),
-            Err(_) => panic!("wharf: try_recv after a send found nothing"),
-        }
-    }
-    tally
+        rx.try_recv()
+            .unwrap_or_else(|_| panic!("wharf: try_recv after a send found nothing"))
+    })
 }
 
 /// wharf's `send_async` + `recv_async`, each future polled once with a no-op waker (it is
@@ -87,29 +86,25 @@ fn wharf_async(tx: &Sender<u64>, rx: &Receiver<u64>, pairs: u64) -> Tally {
     }
     let waker = Waker::from(Arc::new(Noop));
     let mut cx = Context::from_waker(&waker);
-    let mut tally = Tally::default();
-    for i in 0..pairs {
-        match pin!(tx.send_async(black_box(i))).poll(&mut cx) {
+    pair_loop(pairs, |i| {
+        match pin!(tx.send_async(i)).poll(&mut cx) {
             Poll::Ready(Ok(())) => {}
             _ => panic!("wharf: send_async into an empty channel was not ready"),
         }
         match pin!(rx.recv_async()).poll(&mut cx) {
-            Poll::Ready(Ok(value)) => tally.add(value),
+            Poll::Ready(Ok(value)) => value,
             _ => panic!("wharf: recv_async after a send was not ready"),
         }
-    }
-    tally
+    })
 }
 
 /// A peer's blocking `send` + `recv` through its adapter.
 #[inline(never)]
 fn adapter_send_recv<C: BenchChannel>(tx: &C::Tx, rx: &C::Rx, pairs: u64) -> Tally {
-    let mut tally = Tally::default();
-    for i in 0..pairs {
-        C::send(tx, black_box(i));
-        tally.add(C::recv(rx));
-    }
-    tally
+    pair_loop(pairs, |i| {
+        C::send(tx, i);
+        C::recv(rx)
+    })
 }
 
 fn peer<C: BenchChannel>(pairs: u64) -> Tally {
@@ -126,42 +121,33 @@ fn main() {
         },
         _ => return usage(),
     };
-    let bounded = || black_box(wharf::channel::bounded::<u64>(CAPACITY));
-    let unbounded = || black_box(wharf::channel::unbounded::<u64>());
     let tally = match key {
         "empty" => empty_loop(pairs),
-        "wharf-send-recv" => {
-            let (tx, rx) = bounded();
-            wharf_send_recv(&tx, &rx, pairs)
-        }
-        "wharf-try" => {
-            let (tx, rx) = bounded();
-            wharf_try(&tx, &rx, pairs)
-        }
-        "wharf-unb-send-recv" => {
-            let (tx, rx) = unbounded();
-            wharf_send_recv(&tx, &rx, pairs)
-        }
-        "wharf-unb-try" => {
-            let (tx, rx) = unbounded();
-            wharf_try(&tx, &rx, pairs)
-        }
-        "wharf-async" => {
-            let (tx, rx) = bounded();
-            wharf_async(&tx, &rx, pairs)
-        }
-        "wharf-unb-async" => {
-            let (tx, rx) = unbounded();
-            wharf_async(&tx, &rx, pairs)
-        }
         "crossbeam" => peer::<CrossbeamBounded>(pairs),
         "kanal" => peer::<KanalBounded>(pairs),
         "flume" => peer::<FlumeBounded>(pairs),
         "std" => peer::<StdSync>(pairs),
         "mutex" => peer::<MutexBounded>(pairs),
         _ => {
-            eprintln!("unknown key {key:?}");
-            std::process::exit(2);
+            // wharf-KIND over `bounded(CAPACITY)`, wharf-unb-KIND over `unbounded()`.
+            let (kind, (tx, rx)) = match key.strip_prefix("wharf-unb-") {
+                Some(kind) => (kind, wharf::channel::unbounded::<u64>()),
+                None => (
+                    key.strip_prefix("wharf-").unwrap_or(key),
+                    wharf::channel::bounded::<u64>(CAPACITY),
+                ),
+            };
+            let run = match kind {
+                "send-recv" => wharf_send_recv,
+                "try" => wharf_try,
+                "async" => wharf_async,
+                _ => {
+                    eprintln!("unknown key {key:?}");
+                    std::process::exit(2);
+                }
+            };
+            let (tx, rx) = black_box((tx, rx));
+            run(&tx, &rx, pairs)
         }
     };
     let mut expected = Tally::default();

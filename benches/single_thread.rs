@@ -2,7 +2,7 @@
 //! (`benches/callgrind.sh`).
 //!
 //! `single_thread <contender-key> <pairs>` builds the contender's queue and runs `pairs`
-//! push+pop pairs through `common::workloads::push_pop_loop` (the loop the suite times),
+//! push+pop pairs through `common::queues::push_pop_loop` (the loop the suite times),
 //! printing a checksum so the work cannot be dropped. The `-batch32` keys move the same
 //! values through wharf's batch methods instead, 32 per `push_batch` and per `pop_batch`. Every contender is compiled into this
 //! one binary, so they share one build and one inlining context. Any other arguments (such as
@@ -11,12 +11,13 @@
 
 mod common;
 
-use common::adapters::{
+use common::check::Tally;
+use common::queue_adapters::{
     ConcurrentBounded, ConcurrentUnbounded, CrossbeamArray, CrossbeamSeg, EmptyLoop, HeaplessMpmc,
     WharfArray, WharfLinked,
 };
-use common::workloads::{push_pop_loop, Tally};
-use common::{BenchQueue, CAPACITY};
+use common::queues::{push_pop_loop, BenchQueue};
+use common::CAPACITY;
 use std::hint::black_box;
 
 fn run<Q: BenchQueue>(pairs: u64) -> Tally {

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use super::channels::{histogram, message, record, verify, AbortOnPanic, SEQ_BITS};
-use super::workloads::{Contender, Kind, Sample, Scale, Tally, Workload, END};
+use super::check::{histogram, message, record, verify, AbortOnPanic, InOrder, Tally, END};
+use super::contender::{Contender, Kind, Named, Sample, Scale, Workload};
 use super::{Family, Watchdog, CAPACITY, WATCHDOG_LIMIT};
 
 /// Prefix of every async workload and contender key.
@@ -35,17 +35,11 @@ pub const THREAD_TO_TASK: &str = "async-thread2task";
 /// Key of the task-feeds-thread workload.
 pub const TASK_TO_THREAD: &str = "async-task2thread";
 
+/// Histogram ceiling of the async round trips, ns.
+const HISTOGRAM_MAX_NS: u64 = 100_000_000;
+
 const fn mpmc(key: &'static str, title: &'static str, p: usize, c: usize) -> Workload {
-    Workload {
-        key,
-        title,
-        kind: Kind::Mpmc {
-            producers: p,
-            consumers: c,
-            pinned: false,
-        },
-        ops: 200_000,
-    }
+    Workload::mpmc(key, title, p, c, false, 200_000)
 }
 
 /// The async workloads, in the order the suite runs and prints them.
@@ -54,12 +48,11 @@ pub const WORKLOADS: &[Workload] = &[
     mpmc("async-2p2c", "async 2P2C tasks", 2, 2),
     mpmc("async-4p4c", "async 4P4C tasks", 4, 4),
     mpmc("async-4p1c", "async 4P1C tasks", 4, 1),
-    Workload {
-        key: PINGPONG,
-        title: "async ping-pong round trip between two tasks (two capacity-1 channels)",
-        kind: Kind::PingPong,
-        ops: 4_000,
-    },
+    Workload::round_trip(
+        PINGPONG,
+        "async ping-pong round trip between two tasks (two capacity-1 channels)",
+        4_000,
+    ),
     mpmc(
         THREAD_TO_TASK,
         "async: a thread's blocking send feeds a task",
@@ -79,14 +72,15 @@ pub fn is_async(key: &str) -> bool {
     key.starts_with(PREFIX)
 }
 
-/// Whether `contender` runs `workload` (both async ones).
-pub fn applies(contender: &Contender, workload: &Workload) -> bool {
-    if !is_async(workload.key) || !is_async(contender.key) {
+/// Whether async channel `C` runs `workload`: async workloads only, the single-receiver ones
+/// no workload with several consumers, the round trip bounded contenders only.
+fn takes_part<C: BenchAsync>(workload: &Workload) -> bool {
+    if !is_async(workload.key) {
         return false;
     }
     match workload.kind {
-        Kind::Mpmc { consumers, .. } => consumers == 1 || !SINGLE_CONSUMER.contains(&contender.key),
-        _ => contender.family == Family::Bounded,
+        Kind::Mpmc { consumers, .. } => consumers == 1 || !SINGLE_CONSUMER.contains(&C::KEY),
+        _ => C::FAMILY == Family::Bounded,
     }
 }
 
@@ -110,26 +104,12 @@ pub fn contenders() -> Vec<Contender> {
 }
 
 fn contender<C: BenchAsync>() -> Contender {
-    Contender {
-        name: C::NAME,
-        key: C::KEY,
-        family: C::FAMILY,
-        wharf: C::WHARF,
-        run: run_async::<C>,
-    }
+    Contender::of::<C>(run_async::<C>, takes_part::<C>)
 }
 
 /// The adapter every async channel implements. Values are `u64`; [`END`] ends a consumer.
 /// Every call panics if the channel is disconnected (no workload does that while running).
-pub trait BenchAsync: 'static {
-    /// Name shown in tables.
-    const NAME: &'static str;
-    /// Command-line id, starting with [`PREFIX`].
-    const KEY: &'static str;
-    /// Bounded or unbounded.
-    const FAMILY: Family;
-    /// Whether this is wharf's channel.
-    const WHARF: bool;
+pub trait BenchAsync: Named + 'static {
     /// Sending half.
     type Tx: Send + Sync + 'static;
     /// Receiving half.
@@ -151,203 +131,147 @@ pub trait BenchAsync: 'static {
     fn recv_blocking(rx: &mut Self::Rx) -> u64;
 }
 
-/// Implements [`BenchAsync`] for a crate whose handles are `Clone`, given expressions for
-/// its four operations on `$t` (the sender) or `$r` (the receiver) and `$v` (the value).
+/// Implements [`BenchAsync`] for a crate whose senders are `Clone`, given expressions for its
+/// four operations on `$t` (the sender) or `$r` (the receiver) and `$v` (the value) and for a
+/// receiver's clone, for each of its flavors (`Type, name, key, family, |capacity|
+/// constructor`) with those handles.
 macro_rules! async_adapter {
     (
-        $(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident, $wharf:literal,
-        $tx:ty, $rx:ty, |$cap:ident| $build:expr,
+        $wharf:literal, $tx:ty, $rx:ty,
         send: |$t:ident, $v:ident| $send:expr,
         recv: |$r:ident| $recv:expr,
         send_blocking: |$bt:ident, $bv:ident| $send_blocking:expr,
-        recv_blocking: |$br:ident| $recv_blocking:expr $(,)?
+        recv_blocking: |$br:ident| $recv_blocking:expr,
+        clone_rx: |$cr:ident| $clone_rx:expr;
+        $(
+            $(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident,
+            |$cap:ident| $build:expr
+        );+ $(;)?
     ) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $ty;
+        $(
+            $(#[$doc])*
+            pub struct $ty;
+            named!($ty, $name, $key, $family, $wharf);
 
-        impl BenchAsync for $ty {
-            const NAME: &'static str = $name;
-            const KEY: &'static str = $key;
-            const FAMILY: Family = Family::$family;
-            const WHARF: bool = $wharf;
-            type Tx = $tx;
-            type Rx = $rx;
+            impl BenchAsync for $ty {
+                type Tx = $tx;
+                type Rx = $rx;
 
-            #[allow(unused_variables)]
-            fn channel($cap: usize) -> (Self::Tx, Self::Rx) {
-                $build
-            }
-            fn clone_tx(tx: &Self::Tx) -> Self::Tx {
-                tx.clone()
-            }
-            fn clone_rx(rx: &Self::Rx) -> Self::Rx {
-                clone_rx_of(rx)
-            }
-            #[inline]
-            fn send($t: &Self::Tx, $v: u64) -> impl Future<Output = ()> + Send + '_ {
-                async move {
-                    $send.expect(concat!($name, ": send on a disconnected channel"));
+                #[allow(unused_variables)]
+                fn channel($cap: usize) -> (Self::Tx, Self::Rx) {
+                    $build
+                }
+                fn clone_tx(tx: &Self::Tx) -> Self::Tx {
+                    tx.clone()
+                }
+                fn clone_rx($cr: &Self::Rx) -> Self::Rx {
+                    $clone_rx
+                }
+                #[inline]
+                fn send($t: &Self::Tx, $v: u64) -> impl Future<Output = ()> + Send + '_ {
+                    async move {
+                        $send.expect(concat!($name, ": send on a disconnected channel"));
+                    }
+                }
+                #[inline]
+                fn recv($r: &mut Self::Rx) -> impl Future<Output = u64> + Send + '_ {
+                    async move { $recv.expect(concat!($name, ": recv on a disconnected channel")) }
+                }
+                #[inline]
+                fn send_blocking($bt: &Self::Tx, $bv: u64) {
+                    $send_blocking.expect(concat!($name, ": send on a disconnected channel"));
+                }
+                #[inline]
+                fn recv_blocking($br: &mut Self::Rx) -> u64 {
+                    $recv_blocking.expect(concat!($name, ": recv on a disconnected channel"))
                 }
             }
-            #[inline]
-            fn recv($r: &mut Self::Rx) -> impl Future<Output = u64> + Send + '_ {
-                async move { $recv.expect(concat!($name, ": recv on a disconnected channel")) }
-            }
-            #[inline]
-            fn send_blocking($bt: &Self::Tx, $bv: u64) {
-                $send_blocking.expect(concat!($name, ": send on a disconnected channel"));
-            }
-            #[inline]
-            fn recv_blocking($br: &mut Self::Rx) -> u64 {
-                $recv_blocking.expect(concat!($name, ": recv on a disconnected channel"))
-            }
-        }
+        )+
     };
-}
-
-/// `Clone` for the receivers that have it; tokio's `mpsc` receivers never get here.
-trait CloneRx {
-    fn clone_rx(&self) -> Self;
-}
-
-fn clone_rx_of<R: CloneRx>(rx: &R) -> R {
-    rx.clone_rx()
-}
-
-macro_rules! clone_rx {
-    ($($ty:ty),*) => {
-        $(impl CloneRx for $ty {
-            fn clone_rx(&self) -> Self {
-                self.clone()
-            }
-        })*
-    };
-}
-
-clone_rx!(
-    wharf::channel::Receiver<u64>,
-    async_channel::Receiver<u64>,
-    flume::Receiver<u64>,
-    kanal::AsyncReceiver<u64>
-);
-
-impl CloneRx for tokio::sync::mpsc::Receiver<u64> {
-    fn clone_rx(&self) -> Self {
-        unreachable!("tokio mpsc has one receiver")
-    }
-}
-
-impl CloneRx for tokio::sync::mpsc::UnboundedReceiver<u64> {
-    fn clone_rx(&self) -> Self {
-        unreachable!("tokio mpsc has one receiver")
-    }
 }
 
 async_adapter!(
-    /// `wharf::channel::bounded`, async ends.
-    WharfBounded, "wharf channel bounded async", "async-wharf", Bounded, true,
-    wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::bounded(cap),
+    true, wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
     send: |tx, v| tx.send_async(v).await,
     recv: |rx| rx.recv_async().await,
     send_blocking: |tx, v| tx.send(v),
     recv_blocking: |rx| rx.recv(),
+    clone_rx: |rx| rx.clone();
+    /// `wharf::channel::bounded`, async ends.
+    WharfBounded, "wharf channel bounded async", "async-wharf", Bounded,
+    |cap| wharf::channel::bounded(cap);
+    /// `wharf::channel::unbounded`, async ends.
+    WharfUnbounded, "wharf channel unbounded async", "async-wharf-unb", Unbounded,
+    |cap| wharf::channel::unbounded();
 );
 async_adapter!(
-    /// `tokio::sync::mpsc::channel`.
-    TokioBounded, "tokio mpsc bounded", "async-tokio", Bounded, false,
-    tokio::sync::mpsc::Sender<u64>, tokio::sync::mpsc::Receiver<u64>,
-    |cap| tokio::sync::mpsc::channel(cap),
+    false, tokio::sync::mpsc::Sender<u64>, tokio::sync::mpsc::Receiver<u64>,
     send: |tx, v| tx.send(v).await,
     recv: |rx| rx.recv().await.ok_or(()),
     send_blocking: |tx, v| tx.blocking_send(v),
     recv_blocking: |rx| rx.blocking_recv().ok_or(()),
+    clone_rx: |_rx| unreachable!("tokio mpsc has one receiver");
+    /// `tokio::sync::mpsc::channel`.
+    TokioBounded, "tokio mpsc bounded", "async-tokio", Bounded,
+    |cap| tokio::sync::mpsc::channel(cap);
 );
 async_adapter!(
-    /// `async_channel::bounded`.
-    AsyncChannelBounded, "async-channel bounded", "async-achan", Bounded, false,
-    async_channel::Sender<u64>, async_channel::Receiver<u64>,
-    |cap| async_channel::bounded(cap),
-    send: |tx, v| tx.send(v).await,
-    recv: |rx| rx.recv().await,
-    send_blocking: |tx, v| tx.send_blocking(v),
-    recv_blocking: |rx| rx.recv_blocking(),
-);
-async_adapter!(
-    /// `flume::bounded`, async ends.
-    FlumeBounded, "flume bounded async", "async-flume", Bounded, false,
-    flume::Sender<u64>, flume::Receiver<u64>,
-    |cap| flume::bounded(cap),
-    send: |tx, v| tx.send_async(v).await,
-    recv: |rx| rx.recv_async().await,
-    send_blocking: |tx, v| tx.send(v),
-    recv_blocking: |rx| rx.recv(),
-);
-async_adapter!(
-    /// `kanal::bounded_async`.
-    KanalBounded, "kanal bounded async", "async-kanal", Bounded, false,
-    kanal::AsyncSender<u64>, kanal::AsyncReceiver<u64>,
-    |cap| kanal::bounded_async(cap),
-    send: |tx, v| tx.send(v).await,
-    recv: |rx| rx.recv().await,
-    send_blocking: |tx, v| tx.as_sync().send(v),
-    recv_blocking: |rx| rx.as_sync().recv(),
-);
-async_adapter!(
-    /// `wharf::channel::unbounded`, async ends.
-    WharfUnbounded, "wharf channel unbounded async", "async-wharf-unb", Unbounded, true,
-    wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::unbounded(),
-    send: |tx, v| tx.send_async(v).await,
-    recv: |rx| rx.recv_async().await,
-    send_blocking: |tx, v| tx.send(v),
-    recv_blocking: |rx| rx.recv(),
-);
-async_adapter!(
-    /// `tokio::sync::mpsc::unbounded_channel`.
-    TokioUnbounded, "tokio mpsc unbounded", "async-tokio-unb", Unbounded, false,
-    tokio::sync::mpsc::UnboundedSender<u64>, tokio::sync::mpsc::UnboundedReceiver<u64>,
-    |cap| tokio::sync::mpsc::unbounded_channel(),
+    false, tokio::sync::mpsc::UnboundedSender<u64>, tokio::sync::mpsc::UnboundedReceiver<u64>,
     send: |tx, v| tx.send(v),
     recv: |rx| rx.recv().await.ok_or(()),
     send_blocking: |tx, v| tx.send(v),
     recv_blocking: |rx| rx.blocking_recv().ok_or(()),
+    clone_rx: |_rx| unreachable!("tokio mpsc has one receiver");
+    /// `tokio::sync::mpsc::unbounded_channel`.
+    TokioUnbounded, "tokio mpsc unbounded", "async-tokio-unb", Unbounded,
+    |cap| tokio::sync::mpsc::unbounded_channel();
 );
 async_adapter!(
-    /// `async_channel::unbounded`.
-    AsyncChannelUnbounded, "async-channel unbounded", "async-achan-unb", Unbounded, false,
-    async_channel::Sender<u64>, async_channel::Receiver<u64>,
-    |cap| async_channel::unbounded(),
+    false, async_channel::Sender<u64>, async_channel::Receiver<u64>,
     send: |tx, v| tx.send(v).await,
     recv: |rx| rx.recv().await,
     send_blocking: |tx, v| tx.send_blocking(v),
     recv_blocking: |rx| rx.recv_blocking(),
+    clone_rx: |rx| rx.clone();
+    /// `async_channel::bounded`.
+    AsyncChannelBounded, "async-channel bounded", "async-achan", Bounded,
+    |cap| async_channel::bounded(cap);
+    /// `async_channel::unbounded`.
+    AsyncChannelUnbounded, "async-channel unbounded", "async-achan-unb", Unbounded,
+    |cap| async_channel::unbounded();
 );
 async_adapter!(
-    /// `flume::unbounded`, async ends.
-    FlumeUnbounded, "flume unbounded async", "async-flume-unb", Unbounded, false,
-    flume::Sender<u64>, flume::Receiver<u64>,
-    |cap| flume::unbounded(),
+    false, flume::Sender<u64>, flume::Receiver<u64>,
     send: |tx, v| tx.send_async(v).await,
     recv: |rx| rx.recv_async().await,
     send_blocking: |tx, v| tx.send(v),
     recv_blocking: |rx| rx.recv(),
+    clone_rx: |rx| rx.clone();
+    /// `flume::bounded`, async ends.
+    FlumeBounded, "flume bounded async", "async-flume", Bounded,
+    |cap| flume::bounded(cap);
+    /// `flume::unbounded`, async ends.
+    FlumeUnbounded, "flume unbounded async", "async-flume-unb", Unbounded,
+    |cap| flume::unbounded();
 );
 async_adapter!(
-    /// `kanal::unbounded_async`.
-    KanalUnbounded, "kanal unbounded async", "async-kanal-unb", Unbounded, false,
-    kanal::AsyncSender<u64>, kanal::AsyncReceiver<u64>,
-    |cap| kanal::unbounded_async(),
+    false, kanal::AsyncSender<u64>, kanal::AsyncReceiver<u64>,
     send: |tx, v| tx.send(v).await,
     recv: |rx| rx.recv().await,
     send_blocking: |tx, v| tx.as_sync().send(v),
     recv_blocking: |rx| rx.as_sync().recv(),
+    clone_rx: |rx| rx.clone();
+    /// `kanal::bounded_async`.
+    KanalBounded, "kanal bounded async", "async-kanal", Bounded,
+    |cap| kanal::bounded_async(cap);
+    /// `kanal::unbounded_async`.
+    KanalUnbounded, "kanal unbounded async", "async-kanal-unb", Unbounded,
+    |cap| kanal::unbounded_async();
 );
 
 /// Runs one async workload once for `C`; `None` when `C` does not take part.
 pub fn run_async<C: BenchAsync>(workload: &Workload, scale: &Scale) -> Option<Sample> {
-    if !applies(&contender::<C>(), workload) {
+    if !takes_part::<C>(workload) {
         return None;
     }
     let ops = scale.ops(workload);
@@ -378,35 +302,14 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Receives until [`END`], checking per-producer order; returns the tally.
 async fn consume<C: BenchAsync>(mut rx: C::Rx, producers: usize) -> Tally {
     let _guard = AbortOnPanic;
-    let mut next = vec![0u64; producers];
-    let mut tally = Tally::default();
+    let mut order = InOrder::new(producers);
     loop {
         let value = C::recv(&mut rx).await;
         if value == END {
-            return tally;
+            return order.tally;
         }
-        check_order::<C>(&mut next, value);
-        tally.add(value);
+        order.take(value, C::NAME);
     }
-}
-
-/// Panics unless `value` comes after the last value seen from its producer.
-fn check_order<C: BenchAsync>(next: &mut [u64], value: u64) {
-    let p = (value >> SEQ_BITS) as usize;
-    let seq = value & ((1 << SEQ_BITS) - 1);
-    match next.get_mut(p) {
-        Some(n) if seq >= *n => *n = seq + 1,
-        _ => panic!("{}: out of order or corrupt value {value:#x}", C::NAME),
-    }
-}
-
-/// The tally of `producers` × `per_producer` messages.
-fn expected(producers: usize, per_producer: u64) -> Tally {
-    let mut expected = Tally::default();
-    for p in 0..producers {
-        (0..per_producer).for_each(|seq| expected.add(message(p, seq)));
-    }
-    expected
 }
 
 /// `producers` tasks each send `per_producer` messages; `consumers` tasks receive until an
@@ -455,14 +358,9 @@ fn tasks<C: BenchAsync>(producers: usize, consumers: usize, per_producer: u64) -
         }
         (start.elapsed(), got)
     });
-    verify(&what, got, expected(producers, per_producer));
+    verify(&what, got, Tally::of_messages(producers, per_producer));
     drop(tx);
-    let ops = per_producer * producers as u64;
-    Sample {
-        value: ops as f64 / elapsed.as_secs_f64() / 1e6,
-        elapsed,
-        ops,
-    }
+    Sample::rate(elapsed, per_producer * producers as u64)
 }
 
 /// A plain thread and a task, one producing and one consuming (`thread_sends` says which),
@@ -486,15 +384,13 @@ fn edge<C: BenchAsync>(messages: u64, thread_sends: bool) -> Sample {
     } else {
         let drain = thread::spawn(move || {
             let _guard = AbortOnPanic;
-            let mut next = vec![0u64; 1];
-            let mut tally = Tally::default();
+            let mut order = InOrder::new(1);
             loop {
                 let value = C::recv_blocking(&mut rx);
                 if value == END {
-                    return tally;
+                    return order.tally;
                 }
-                check_order::<C>(&mut next, value);
-                tally.add(value);
+                order.take(value, C::NAME);
             }
         });
         rt.block_on(rt.spawn(async move {
@@ -507,12 +403,8 @@ fn edge<C: BenchAsync>(messages: u64, thread_sends: bool) -> Sample {
         drain.join().expect("draining thread panicked")
     };
     let elapsed = start.elapsed();
-    verify(&what, got, expected(1, messages));
-    Sample {
-        value: messages as f64 / elapsed.as_secs_f64() / 1e6,
-        elapsed,
-        ops: messages,
-    }
+    verify(&what, got, Tally::of_messages(1, messages));
+    Sample::rate(elapsed, messages)
 }
 
 /// Ping sends `i` through one capacity-1 channel and awaits it back through another; pong
@@ -537,7 +429,7 @@ fn ping_pong<C: BenchAsync>(round_trips: u64) -> Sample {
         });
         let ping = tokio::spawn(async move {
             let _guard = AbortOnPanic;
-            let mut hist = histogram();
+            let mut hist = histogram(HISTOGRAM_MAX_NS);
             let start = Instant::now();
             for i in 1..=round_trips {
                 let t0 = Instant::now();
@@ -551,12 +443,6 @@ fn ping_pong<C: BenchAsync>(round_trips: u64) -> Sample {
         let (hist, elapsed) = ping.await.expect("ping panicked");
         (hist, elapsed, pong.await.expect("pong panicked"))
     });
-    let mut expected = Tally::default();
-    (1..=round_trips).for_each(|i| expected.add(i));
-    verify(&what, pong_tally, expected);
-    Sample {
-        value: hist.value_at_quantile(0.5) as f64,
-        elapsed,
-        ops: round_trips,
-    }
+    verify(&what, pong_tally, Tally::of(1..=round_trips));
+    Sample::median(&hist, elapsed, round_trips)
 }

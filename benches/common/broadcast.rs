@@ -1,6 +1,9 @@
-//! Broadcast (publish/subscribe) workloads and the adapters of wharf's broadcast ring and its
-//! peers: the `disruptor` crate, `bus`, tokio's `broadcast`, and a fan-out of N
-//! crossbeam-channel channels.
+//! The broadcast (publish/subscribe) section: the [`BenchBroadcast`] adapter trait, the
+//! broadcast workloads, their generic runs and checks, and the report notes the ratio tables
+//! cannot show. The adapters of wharf's broadcast ring and its peers (`bus`, tokio's
+//! `broadcast`, a fan-out of N crossbeam-channel channels) are in
+//! [`super::broadcast_adapters`]; the `disruptor` crate, which runs its own consumer threads,
+//! in [`super::disruptor_adapter`].
 //!
 //! # Workloads
 //!
@@ -26,41 +29,39 @@
 //! it has them: wharf `publish`/`recv` (default `SpinPark`, and `SpinYield`), bus
 //! `broadcast`/`recv` (parks), crossbeam-channel `send`/`recv`. Exceptions:
 //!
-//! - disruptor: consumers are the crate's managed processor threads with [`SpinThenYield`], a
-//!   `disruptor::wait_strategies::WaitStrategy` that spins [`SPIN_RETRIES`] times then yields
-//!   (the harness's [`Wait`] policy); the publisher, whose `publish` busy-spins on a full ring,
-//!   uses `try_publish` with the same [`Wait`]. A single producer for one publisher, a multi
+//! - disruptor: consumers are the crate's managed processor threads with
+//!   [`SpinThenYield`](super::disruptor_adapter::SpinThenYield), a
+//!   `disruptor::wait_strategies::WaitStrategy` that spins `SPIN_RETRIES` times then yields
+//!   (the harness's `Wait` policy); the publisher, whose `publish` busy-spins on a full ring,
+//!   uses `try_publish` with the same `Wait`. A single producer for one publisher, a multi
 //!   producer for two. `disruptor-busyspin` is the crate's `BusySpin` with its own `publish`,
 //!   run with a time budget: with more threads than CPUs it may collapse, and then reports
 //!   what it published within the budget (marked in [`report`]) instead of hanging the suite.
 //! - tokio: `blocking_recv` (no runtime needed). tokio's broadcast never makes a sender wait,
 //!   so the lossless workloads run it the way a user who must not lose messages would: the
-//!   single publisher waits (the harness's [`Wait`]) while `Sender::len()` (values the slowest
+//!   single publisher waits (the harness's `Wait`) while `Sender::len()` (values the slowest
 //!   receiver has not seen) equals the capacity, checking `len()` only when its credit runs
 //!   out. A subscriber that lags anyway fails verification. One publisher only: the credit
 //!   scheme is not sound for several.
 //!
-//! All rings hold [`CAPACITY`] messages; each fan-out channel holds [`CAPACITY`].
+//! All rings hold [`CAPACITY`](super::CAPACITY) messages; each fan-out channel holds [`CAPACITY`](super::CAPACITY).
 
-use super::workloads::{Contender, Kind, Sample, Scale, Workload};
-use super::{Family, Wait, Watchdog, CAPACITY, SPIN_RETRIES, WATCHDOG_LIMIT};
+use super::broadcast_adapters::{
+    BusAdapter, Fanout, TokioLossless, TokioLossy, WharfBp, WharfBpYield, WharfLossy,
+};
+use super::check::{histogram, message, split, AbortOnPanic};
+use super::contender::{Contender, Kind, Named, Sample, Scale, Workload};
+use super::disruptor_adapter;
+use super::{Watchdog, SPIN_RETRIES, WATCHDOG_LIMIT};
 use hdrhistogram::Histogram;
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::hint::spin_loop;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Barrier, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use wharf::broadcast::{Builder, Overflow, Publisher, RecvError, SinglePublisher, Subscriber};
-use wharf::WaitStrategy;
 
-/// The end marker: each publisher publishes one after its last message.
-pub const END: u64 = u64::MAX;
-
-/// Bits of a message value that carry the sequence number; the publisher index sits above.
-const SEQ_BITS: u32 = 40;
+pub use super::check::END;
 
 /// Messages per burst in the latency workload.
 pub const BURST: u64 = 100;
@@ -72,7 +73,7 @@ pub const PAUSE: Duration = Duration::from_micros(200);
 pub const BUSY_BUDGET: Duration = Duration::from_millis(300);
 
 /// Fraction of a workload's size that `disruptor-busyspin` runs.
-const BUSY_FACTOR: f64 = 0.05;
+pub const BUSY_FACTOR: f64 = 0.05;
 
 const fn fan(
     key: &'static str,
@@ -81,16 +82,7 @@ const fn fan(
     subscribers: usize,
     ops: u64,
 ) -> Workload {
-    Workload {
-        key,
-        title,
-        kind: Kind::Mpmc {
-            producers: publishers,
-            consumers: subscribers,
-            pinned: false,
-        },
-        ops,
-    }
+    Workload::mpmc(key, title, publishers, subscribers, false, ops)
 }
 
 /// Key of the lossy workload.
@@ -129,12 +121,11 @@ pub const WORKLOADS: &[Workload] = &[
         2,
         400_000,
     ),
-    Workload {
-        key: LATENCY,
-        title: "broadcast 1 → 2 burst/pause latency, publish→receive p50",
-        kind: Kind::PingPong,
-        ops: 20_000,
-    },
+    Workload::round_trip(
+        LATENCY,
+        "broadcast 1 → 2 burst/pause latency, publish→receive p50",
+        20_000,
+    ),
 ];
 
 /// Whether `workload` is one of the broadcast workloads.
@@ -162,13 +153,9 @@ pub fn applies(key: &str, workload: &Workload) -> bool {
     }
 }
 
-/// Whether `key` is one of the broadcast contenders.
-pub fn is_contender(key: &str) -> bool {
-    contenders().iter().any(|c| c.key == key)
-}
-
+/// What a broadcast workload asks for.
 #[derive(Clone, Copy, Debug)]
-enum Shape {
+pub enum Shape {
     Lossless {
         publishers: usize,
         subscribers: usize,
@@ -182,7 +169,8 @@ enum Shape {
 }
 
 impl Shape {
-    fn of(workload: &Workload) -> Option<Shape> {
+    /// The shape of `workload`, if it is a broadcast one.
+    pub fn of(workload: &Workload) -> Option<Shape> {
         if !is_workload(workload) {
             return None;
         }
@@ -207,77 +195,26 @@ impl Shape {
     }
 }
 
-fn contender(
-    name: &'static str,
-    key: &'static str,
-    wharf: bool,
-    run: fn(&Workload, &Scale) -> Option<Sample>,
-) -> Contender {
-    Contender {
-        name,
-        key,
-        family: Family::Bounded,
-        wharf,
-        run,
-    }
-}
-
 /// Every broadcast contender.
 pub fn contenders() -> Vec<Contender> {
+    let [disruptor, disruptor_busy] = disruptor_adapter::contenders();
     vec![
-        contender(
-            WharfBp::<false>::NAME,
-            WharfBp::<false>::KEY,
-            true,
-            run_bcast::<WharfBp<false>>,
-        ),
-        contender(
-            WharfBp::<true>::NAME,
-            WharfBp::<true>::KEY,
-            true,
-            run_bcast::<WharfBp<true>>,
-        ),
-        contender(
-            "disruptor (SP / MP, spin 100 then yield)",
-            "disruptor",
-            false,
-            |w, s| run_disruptor(w, s, false),
-        ),
-        contender(
-            "disruptor BusySpin (budgeted)",
-            "disruptor-busyspin",
-            false,
-            |w, s| run_disruptor(w, s, true),
-        ),
-        contender(
-            BusAdapter::NAME,
-            BusAdapter::KEY,
-            false,
-            run_bcast::<BusAdapter>,
-        ),
-        contender(
-            TokioLossless::NAME,
-            TokioLossless::KEY,
-            false,
-            run_bcast::<TokioLossless>,
-        ),
-        contender(Fanout::NAME, Fanout::KEY, false, run_bcast::<Fanout>),
-        contender(
-            WharfLossy::NAME,
-            WharfLossy::KEY,
-            true,
-            run_bcast::<WharfLossy>,
-        ),
-        contender(
-            TokioLossy::NAME,
-            TokioLossy::KEY,
-            false,
-            run_bcast::<TokioLossy>,
-        ),
+        ring::<WharfBp>(),
+        ring::<WharfBpYield>(),
+        disruptor,
+        disruptor_busy,
+        ring::<BusAdapter>(),
+        ring::<TokioLossless>(),
+        ring::<Fanout>(),
+        ring::<WharfLossy>(),
+        ring::<TokioLossy>(),
     ]
 }
 
-// ---- adapters ---------------------------------------------------------------------------------
+/// The contender of a [`BenchBroadcast`].
+fn ring<B: BenchBroadcast>() -> Contender {
+    Contender::of::<B>(run_bcast::<B>, |workload| applies(B::KEY, workload))
+}
 
 /// What a blocking receive returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,16 +228,12 @@ pub enum Received {
 }
 
 /// A broadcast ring with blocking publish and receive, as a synchronous user calls them.
-pub trait BenchBroadcast: 'static {
-    /// Name shown in tables.
-    const NAME: &'static str;
-    /// Short command-line id.
-    const KEY: &'static str;
+pub trait BenchBroadcast: Named + 'static {
     /// A publishing handle (one per publisher thread).
     type Pub: Send;
     /// A subscribing handle (one per subscriber thread).
     type Sub: Send;
-    /// A ring of [`CAPACITY`] with `publishers` publishing handles and `subscribers`
+    /// A ring of [`CAPACITY`](super::CAPACITY) with `publishers` publishing handles and `subscribers`
     /// subscribers, all joined before anything is published.
     fn build(publishers: usize, subscribers: usize) -> (Vec<Self::Pub>, Vec<Self::Sub>);
     /// Publishes, waiting while the ring is full (lossless rings).
@@ -309,319 +242,16 @@ pub trait BenchBroadcast: 'static {
     fn recv(subscriber: &mut Self::Sub) -> Received;
 }
 
-fn from_wharf(r: Result<u64, RecvError>) -> Received {
-    match r {
-        Ok(v) => Received::Value(v),
-        Err(RecvError::Lagged(n)) => Received::Lagged(n),
-        Err(RecvError::Closed) => Received::Closed,
-    }
-}
-
-/// A wharf publisher: the single-producer handle for one publisher, the cloneable one for more.
-pub enum WharfPub {
-    /// `build_single`.
-    Single(SinglePublisher<u64>),
-    /// `build`, cloned per publisher.
-    Multi(Publisher<u64>),
-}
-
-fn wharf_build(
-    builder: Builder,
-    publishers: usize,
-    subscribers: usize,
-) -> (Vec<WharfPub>, Vec<Subscriber<u64>>) {
-    let (pubs, first) = if publishers == 1 {
-        let (p, s) = builder.build_single::<u64>();
-        (vec![WharfPub::Single(p)], s)
-    } else {
-        let (p, s) = builder.build::<u64>();
-        let mut pubs: Vec<WharfPub> = (1..publishers)
-            .map(|_| WharfPub::Multi(p.clone()))
-            .collect();
-        pubs.push(WharfPub::Multi(p));
-        (pubs, s)
-    };
-    let mut subs: Vec<Subscriber<u64>> = (1..subscribers).map(|_| first.resubscribe()).collect();
-    subs.push(first);
-    (pubs, subs)
-}
-
-fn wharf_publish(publisher: &mut WharfPub, value: u64) {
-    match publisher {
-        WharfPub::Single(p) => p.publish(value),
-        WharfPub::Multi(p) => p.publish(value),
-    }
-}
-
-/// wharf's broadcast ring, backpressure; `YIELD` selects `SpinYield` over the default
-/// `SpinPark`.
-pub struct WharfBp<const YIELD: bool>;
-
-impl<const YIELD: bool> BenchBroadcast for WharfBp<YIELD> {
-    const NAME: &'static str = if YIELD {
-        "wharf broadcast (backpressure, SpinYield)"
-    } else {
-        "wharf broadcast (backpressure, SpinPark)"
-    };
-    const KEY: &'static str = if YIELD {
-        "wharf-bcast-yield"
-    } else {
-        "wharf-bcast"
-    };
-    type Pub = WharfPub;
-    type Sub = Subscriber<u64>;
-
-    fn build(publishers: usize, subscribers: usize) -> (Vec<WharfPub>, Vec<Subscriber<u64>>) {
-        let strategy = if YIELD {
-            WaitStrategy::SpinYield
-        } else {
-            WaitStrategy::SpinPark
-        };
-        let builder = Builder::new(CAPACITY)
-            .overflow(Overflow::Backpressure)
-            .wait_strategy(strategy);
-        wharf_build(builder, publishers, subscribers)
-    }
-
-    fn publish(publisher: &mut WharfPub, value: u64) {
-        wharf_publish(publisher, value);
-    }
-
-    fn recv(subscriber: &mut Subscriber<u64>) -> Received {
-        from_wharf(subscriber.recv())
-    }
-}
-
-/// wharf's broadcast ring, lossy, default strategy.
-pub struct WharfLossy;
-
-impl BenchBroadcast for WharfLossy {
-    const NAME: &'static str = "wharf broadcast (lossy, SpinPark)";
-    const KEY: &'static str = "wharf-bcast-lossy";
-    type Pub = WharfPub;
-    type Sub = Subscriber<u64>;
-
-    fn build(publishers: usize, subscribers: usize) -> (Vec<WharfPub>, Vec<Subscriber<u64>>) {
-        wharf_build(
-            Builder::new(CAPACITY).overflow(Overflow::Lossy),
-            publishers,
-            subscribers,
-        )
-    }
-
-    fn publish(publisher: &mut WharfPub, value: u64) {
-        wharf_publish(publisher, value);
-    }
-
-    fn recv(subscriber: &mut Subscriber<u64>) -> Received {
-        from_wharf(subscriber.recv())
-    }
-}
-
-/// `bus::Bus`: one publisher (`broadcast` takes `&mut self`), parking on both sides.
-pub struct BusAdapter;
-
-impl BenchBroadcast for BusAdapter {
-    const NAME: &'static str = "bus";
-    const KEY: &'static str = "bus";
-    type Pub = bus::Bus<u64>;
-    type Sub = bus::BusReader<u64>;
-
-    fn build(publishers: usize, subscribers: usize) -> (Vec<Self::Pub>, Vec<Self::Sub>) {
-        assert_eq!(publishers, 1, "bus has a single publisher");
-        let mut bus = bus::Bus::new(CAPACITY);
-        let subs = (0..subscribers).map(|_| bus.add_rx()).collect();
-        (vec![bus], subs)
-    }
-
-    fn publish(publisher: &mut Self::Pub, value: u64) {
-        publisher.broadcast(value);
-    }
-
-    fn recv(subscriber: &mut Self::Sub) -> Received {
-        match subscriber.recv() {
-            Ok(v) => Received::Value(v),
-            Err(_) => Received::Closed,
-        }
-    }
-}
-
-fn from_tokio(r: Result<u64, tokio::sync::broadcast::error::RecvError>) -> Received {
-    use tokio::sync::broadcast::error::RecvError as E;
-    match r {
-        Ok(v) => Received::Value(v),
-        Err(E::Lagged(n)) => Received::Lagged(n),
-        Err(E::Closed) => Received::Closed,
-    }
-}
-
-/// tokio's broadcast made lossless by its single publisher: it waits while `len()` says the
-/// slowest receiver has not seen a whole capacity of values, calling `len()` only when the
-/// credit from the last call is spent.
-pub struct TokioLossless;
-
-/// A tokio sender with the credit left from its last `len()`.
-pub struct TokioPub {
-    tx: tokio::sync::broadcast::Sender<u64>,
-    credit: usize,
-}
-
-impl BenchBroadcast for TokioLossless {
-    const NAME: &'static str = "tokio broadcast (blocking_recv; publisher waits on len())";
-    const KEY: &'static str = "tokio-bcast";
-    type Pub = TokioPub;
-    type Sub = tokio::sync::broadcast::Receiver<u64>;
-
-    fn build(publishers: usize, subscribers: usize) -> (Vec<TokioPub>, Vec<Self::Sub>) {
-        assert_eq!(
-            publishers, 1,
-            "the len() credit scheme needs a single publisher"
-        );
-        let (tx, first) = tokio::sync::broadcast::channel(CAPACITY);
-        let mut subs: Vec<_> = (1..subscribers).map(|_| tx.subscribe()).collect();
-        subs.push(first);
-        (vec![TokioPub { tx, credit: 0 }], subs)
-    }
-
-    fn publish(publisher: &mut TokioPub, value: u64) {
-        if publisher.credit == 0 {
-            let mut wait = Wait::new();
-            loop {
-                // Only this publisher adds values, so `CAPACITY - len` sends cannot overrun
-                // the slowest receiver.
-                let queued = publisher.tx.len();
-                if queued < CAPACITY {
-                    publisher.credit = CAPACITY - queued;
-                    break;
-                }
-                wait.pause();
-            }
-        }
-        publisher.credit -= 1;
-        publisher
-            .tx
-            .send(value)
-            .expect("tokio broadcast: no receivers");
-    }
-
-    fn recv(subscriber: &mut Self::Sub) -> Received {
-        from_tokio(subscriber.blocking_recv())
-    }
-}
-
-/// tokio's broadcast as it is: the publisher never waits.
-pub struct TokioLossy;
-
-impl BenchBroadcast for TokioLossy {
-    const NAME: &'static str = "tokio broadcast (lossy, blocking_recv)";
-    const KEY: &'static str = "tokio-bcast-lossy";
-    type Pub = tokio::sync::broadcast::Sender<u64>;
-    type Sub = tokio::sync::broadcast::Receiver<u64>;
-
-    fn build(publishers: usize, subscribers: usize) -> (Vec<Self::Pub>, Vec<Self::Sub>) {
-        let (tx, first) = tokio::sync::broadcast::channel(CAPACITY);
-        let mut subs: Vec<_> = (1..subscribers).map(|_| tx.subscribe()).collect();
-        subs.push(first);
-        ((0..publishers).map(|_| tx.clone()).collect(), subs)
-    }
-
-    fn publish(publisher: &mut Self::Pub, value: u64) {
-        publisher
-            .send(value)
-            .expect("tokio broadcast: no receivers");
-    }
-
-    fn recv(subscriber: &mut Self::Sub) -> Received {
-        from_tokio(subscriber.blocking_recv())
-    }
-}
-
-/// N bounded crossbeam-channel channels; a publisher sends a copy to each.
-pub struct Fanout;
-
-impl BenchBroadcast for Fanout {
-    const NAME: &'static str = "crossbeam-channel fan-out (N bounded channels)";
-    const KEY: &'static str = "crossbeam-fanout";
-    type Pub = Vec<crossbeam_channel::Sender<u64>>;
-    type Sub = crossbeam_channel::Receiver<u64>;
-
-    fn build(publishers: usize, subscribers: usize) -> (Vec<Self::Pub>, Vec<Self::Sub>) {
-        let (txs, rxs): (Vec<_>, Vec<_>) = (0..subscribers)
-            .map(|_| crossbeam_channel::bounded(CAPACITY))
-            .unzip();
-        ((0..publishers).map(|_| txs.clone()).collect(), rxs)
-    }
-
-    fn publish(publisher: &mut Self::Pub, value: u64) {
-        for tx in publisher.iter() {
-            tx.send(value).expect("fan-out receiver gone");
-        }
-    }
-
-    fn recv(subscriber: &mut Self::Sub) -> Received {
-        match subscriber.recv() {
-            Ok(v) => Received::Value(v),
-            Err(_) => Received::Closed,
-        }
-    }
-}
-
-/// The disruptor wait strategy matching the harness's [`Wait`]: one spin hint per retry for
-/// the first [`SPIN_RETRIES`] retries on a sequence, then `yield_now` per retry. The crate calls
-/// `wait_for` with `&self` on a `Copy` value, so the retry count lives in a thread-local
-/// (each processor runs on its own thread), reset when the awaited sequence changes.
-#[derive(Clone, Copy, Debug)]
-pub struct SpinThenYield;
-
-thread_local! {
-    static DISRUPTOR_WAIT: Cell<(i64, u32)> = const { Cell::new((-1, 0)) };
-}
-
-impl disruptor::wait_strategies::WaitStrategy for SpinThenYield {
-    #[inline]
-    fn wait_for(&self, sequence: disruptor::Sequence) {
-        DISRUPTOR_WAIT.with(|w| {
-            let (awaited, retries) = w.get();
-            let retries = if awaited == sequence { retries } else { 0 };
-            if retries < SPIN_RETRIES {
-                w.set((sequence, retries + 1));
-                spin_loop();
-            } else {
-                thread::yield_now();
-            }
-        });
-    }
-}
-
-// ---- checking ---------------------------------------------------------------------------------
-
-/// Held by every worker thread: a failed check aborts the process at once.
-struct AbortOnPanic;
-
-impl Drop for AbortOnPanic {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            eprintln!("\n*** a broadcast benchmark worker panicked (see above); aborting. ***");
-            std::process::abort();
-        }
-    }
-}
-
-/// The value publisher `p` sends as its `seq`-th message (never [`END`]).
-#[inline]
-fn message(p: usize, seq: u64) -> u64 {
-    ((p as u64) << SEQ_BITS) | seq
-}
-
 /// Publish→receive stamps of the latency run: nanoseconds since `epoch` at which message `i`
 /// was published, written by the publisher before it publishes `i`.
-struct Stamps {
+pub struct Stamps {
     epoch: Instant,
     sent: Vec<AtomicU64>,
 }
 
 impl Stamps {
-    fn new(messages: u64) -> Self {
+    /// Stamps for `messages` messages, from now.
+    pub fn new(messages: u64) -> Self {
         Stamps {
             epoch: Instant::now(),
             sent: (0..messages).map(|_| AtomicU64::new(0)).collect(),
@@ -634,14 +264,12 @@ impl Stamps {
     }
 }
 
-/// A histogram of nanoseconds, 1 ns to 1 s, 3 significant digits.
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 1_000_000_000, 3).expect("histogram bounds")
-}
+/// Histogram ceiling of the publish→receive latencies, ns.
+const LATENCY_MAX_NS: u64 = 1_000_000_000;
 
 /// What one lossless subscriber checks: each publisher's messages arrive exactly in order
 /// `0..per`, followed by its end marker; done after one end marker per publisher.
-struct Sink {
+pub struct Sink {
     what: Arc<str>,
     next: Vec<u64>,
     ends: usize,
@@ -650,25 +278,25 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(what: Arc<str>, publishers: usize, per: u64, stamps: Option<Arc<Stamps>>) -> Self {
+    /// A subscriber's check of `publishers` × `per` messages, recording latencies if `stamps`.
+    pub fn new(what: Arc<str>, publishers: usize, per: u64, stamps: Option<Arc<Stamps>>) -> Self {
         Sink {
             what,
             next: vec![0; publishers],
             ends: 0,
             per,
-            latency: stamps.map(|s| (s, histogram())),
+            latency: stamps.map(|s| (s, histogram(LATENCY_MAX_NS))),
         }
     }
 
     /// Takes one value; true once every publisher's end marker has arrived.
     #[inline]
-    fn take(&mut self, value: u64) -> bool {
+    pub fn take(&mut self, value: u64) -> bool {
         if value == END {
             self.ends += 1;
             return self.ends == self.next.len();
         }
-        let p = (value >> SEQ_BITS) as usize;
-        let seq = value & ((1 << SEQ_BITS) - 1);
+        let (p, seq) = split(value);
         match self.next.get_mut(p) {
             Some(n) if seq == *n && seq < self.per => *n += 1,
             _ => panic!(
@@ -688,7 +316,7 @@ impl Sink {
     }
 
     /// Checks the counts; returns the latency histogram, if any.
-    fn finish(self) -> Option<Histogram<u64>> {
+    pub fn finish(self) -> Option<Histogram<u64>> {
         if self.ends != self.next.len() || self.next.iter().any(|&n| n != self.per) {
             eprintln!(
                 "\n*** VERIFICATION FAILED: {}: a subscriber ended with {:?} messages per \
@@ -705,30 +333,59 @@ impl Sink {
     }
 }
 
+/// Publishes publisher `p`'s messages `0..per` through `publish`, stopping at the first it
+/// refuses (returns false); with `stamps` (the latency run), in bursts of [`BURST`] with a
+/// [`PAUSE`] between, each message's send time stamped just before it is published. Returns
+/// how many were published.
+#[inline]
+pub fn publish_all(
+    p: usize,
+    per: u64,
+    stamps: Option<&Stamps>,
+    mut publish: impl FnMut(u64) -> bool,
+) -> u64 {
+    match stamps {
+        None => {
+            for seq in 0..per {
+                if !publish(message(p, seq)) {
+                    return seq;
+                }
+            }
+        }
+        Some(stamps) => {
+            for seq in 0..per {
+                if seq > 0 && seq % BURST == 0 {
+                    thread::sleep(PAUSE);
+                }
+                // Relaxed: the ring's publication orders it before the message.
+                stamps.sent[seq as usize].store(stamps.now(), Ordering::Relaxed);
+                if !publish(message(p, seq)) {
+                    return seq;
+                }
+            }
+        }
+    }
+    per
+}
+
 /// One subscriber's outcome: its start and end stamps and its latency histogram.
-type SubResult = (Instant, Instant, Option<Histogram<u64>>);
+pub type SubResult = (Instant, Instant, Option<Histogram<u64>>);
 
 /// Throughput sample from worker stamps.
-fn throughput_sample(starts: &[Instant], subs: &[SubResult], ops: u64) -> Sample {
-    let start = starts
-        .iter()
-        .chain(subs.iter().map(|r| &r.0))
-        .min()
-        .copied()
-        .expect("one worker");
-    let end = subs.iter().map(|r| r.1).max().expect("one subscriber");
-    let elapsed = end - start;
-    Sample {
-        value: ops as f64 / elapsed.as_secs_f64() / 1e6,
-        elapsed,
-        ops,
-    }
+pub fn throughput_sample(starts: &[Instant], subs: &[SubResult], ops: u64) -> Sample {
+    let starts = starts.iter().chain(subs.iter().map(|r| &r.0)).copied();
+    Sample::span(starts, subs.iter().map(|r| r.1), ops)
 }
 
 /// Latency sample: p50 of all subscribers' histograms merged; the histogram goes to the notes.
-fn latency_sample(key: &'static str, starts: &[Instant], subs: Vec<SubResult>, ops: u64) -> Sample {
+pub fn latency_sample(
+    key: &'static str,
+    starts: &[Instant],
+    subs: Vec<SubResult>,
+    ops: u64,
+) -> Sample {
     let elapsed = throughput_sample(starts, &subs, ops).elapsed;
-    let mut merged = histogram();
+    let mut merged = histogram(LATENCY_MAX_NS);
     for (_, _, h) in subs {
         merged
             .add(h.expect("latency histogram"))
@@ -750,20 +407,21 @@ fn latency_sample(key: &'static str, starts: &[Instant], subs: Vec<SubResult>, o
 
 /// What the suite's median table cannot show, collected over all rounds of a run.
 #[derive(Default)]
-struct Note {
+pub struct Note {
     /// Latency histograms of every round, merged.
     latency: Option<Histogram<u64>>,
     /// Lossy: messages received and lagged, summed over subscribers and rounds.
     received: u64,
     lagged: u64,
     /// Busy-spin runs that hit their budget, and runs in all.
-    collapsed: usize,
-    runs: usize,
+    pub collapsed: usize,
+    pub runs: usize,
 }
 
 static NOTES: Mutex<BTreeMap<&'static str, Note>> = Mutex::new(BTreeMap::new());
 
-fn note(key: &'static str, f: impl FnOnce(&mut Note)) {
+/// Adds to the notes of the contender with `key`.
+pub fn note(key: &'static str, f: impl FnOnce(&mut Note)) {
     let mut notes = NOTES.lock().unwrap_or_else(|e| e.into_inner());
     f(notes.entry(key).or_default());
 }
@@ -810,7 +468,7 @@ fn lossless_raw<B: BenchBroadcast>(
     per: u64,
     stamps: Option<Arc<Stamps>>,
 ) -> (Vec<Instant>, Vec<SubResult>) {
-    assert!(per < 1 << SEQ_BITS);
+    assert!(per < 1 << super::check::SEQ_BITS);
     assert!(stamps.is_none() || publishers == 1);
     let what: Arc<str> = format!("{} broadcast {publishers}→{subscribers}", B::NAME).into();
     let _watchdog = Watchdog::arm(what.to_string(), WATCHDOG_LIMIT);
@@ -826,23 +484,10 @@ fn lossless_raw<B: BenchBroadcast>(
                     let _guard = AbortOnPanic;
                     barrier.wait();
                     let start = Instant::now();
-                    match stamps {
-                        None => {
-                            for seq in 0..per {
-                                B::publish(&mut handle, message(p, seq));
-                            }
-                        }
-                        Some(stamps) => {
-                            for seq in 0..per {
-                                if seq > 0 && seq % BURST == 0 {
-                                    thread::sleep(PAUSE);
-                                }
-                                // Relaxed: the ring's publication orders it before the message.
-                                stamps.sent[seq as usize].store(stamps.now(), Ordering::Relaxed);
-                                B::publish(&mut handle, message(p, seq));
-                            }
-                        }
-                    }
+                    publish_all(p, per, stamps.as_deref(), |value| {
+                        B::publish(&mut handle, value);
+                        true
+                    });
                     B::publish(&mut handle, END);
                     drop(handle);
                     start
@@ -960,310 +605,6 @@ fn lossy<B: BenchBroadcast>(subscribers: usize, n: u64) -> Sample {
     });
     let subs: Vec<SubResult> = results.iter().map(|r| (r.0, r.1, None)).collect();
     throughput_sample(&[start], &subs, n)
-}
-
-// ---- disruptor --------------------------------------------------------------------------------
-
-/// State of one disruptor processor: its sink, its start stamp, where to send its result.
-struct Processor {
-    /// A failed check panics on the disruptor's own thread; dropping the state while
-    /// unwinding aborts at once instead of leaving the publishers waiting on a full ring.
-    _guard: AbortOnPanic,
-    sink: Option<Sink>,
-    start: Instant,
-    done: mpsc::Sender<SubResult>,
-}
-
-/// The handler and state initialiser of one disruptor processor. The initialiser runs on the
-/// processor's thread, which waits there on the start barrier.
-fn processor(
-    sink: Sink,
-    barrier: Arc<Barrier>,
-    done: mpsc::Sender<SubResult>,
-) -> (
-    impl FnMut(&mut Processor, &u64, disruptor::Sequence, bool) + Send + 'static,
-    impl FnOnce() -> Processor + Send + 'static,
-) {
-    let handler = |state: &mut Processor, event: &u64, _: disruptor::Sequence, _: bool| {
-        let Some(sink) = state.sink.as_mut() else {
-            panic!("disruptor: event after the end markers");
-        };
-        if sink.take(*event) {
-            let end = Instant::now();
-            let hist = state.sink.take().expect("sink").finish();
-            let _ = state.done.send((state.start, end, hist));
-        }
-    };
-    let init = move || {
-        barrier.wait();
-        Processor {
-            _guard: AbortOnPanic,
-            sink: Some(sink),
-            start: Instant::now(),
-            done,
-        }
-    };
-    (handler, init)
-}
-
-/// Adds `$n` (≥ 2) processors made by `$make(i)` to a disruptor builder and builds it.
-macro_rules! with_processors {
-    ($builder:expr, $n:expr, $make:expr) => {{
-        let (h, i) = $make(0);
-        let b = $builder.handle_events_and_state_with(h, i);
-        let (h, i) = $make(1);
-        let mut b = b.handle_events_and_state_with(h, i);
-        for k in 2..$n {
-            let (h, i) = $make(k);
-            b = b.handle_events_and_state_with(h, i);
-        }
-        b.build()
-    }};
-}
-
-/// Publishes `value` through a disruptor producer: `try_publish` with the harness's [`Wait`],
-/// or (`busy`) bare retries as the crate's `publish` does, giving up at `deadline`.
-#[inline]
-fn disruptor_publish<P: disruptor::Producer<u64>>(
-    producer: &mut P,
-    value: u64,
-    busy: bool,
-    deadline: Instant,
-) -> bool {
-    let mut wait = Wait::new();
-    let mut tries = 0u32;
-    while producer.try_publish(|e| *e = value).is_err() {
-        if busy {
-            tries = tries.wrapping_add(1);
-            if tries % 4096 == 0 && Instant::now() >= deadline {
-                return false;
-            }
-        } else {
-            wait.pause();
-        }
-    }
-    true
-}
-
-/// What a publisher thread of a disruptor run reports: its start, whether it finished, and how
-/// many messages it published.
-type PubResult = (Instant, bool, u64);
-
-fn disruptor_publisher<P: disruptor::Producer<u64>>(
-    mut producer: P,
-    p: usize,
-    per: u64,
-    busy: bool,
-    budget: Duration,
-    barrier: &Barrier,
-    stamps: Option<&Stamps>,
-) -> PubResult {
-    let _guard = AbortOnPanic;
-    barrier.wait();
-    let start = Instant::now();
-    let deadline = start + budget;
-    let mut finished = true;
-    let mut published = 0;
-    for seq in 0..per {
-        if let Some(stamps) = stamps {
-            if seq > 0 && seq % BURST == 0 {
-                thread::sleep(PAUSE);
-            }
-            stamps.sent[seq as usize].store(stamps.now(), Ordering::Relaxed);
-        }
-        if !disruptor_publish(&mut producer, message(p, seq), busy, deadline) {
-            finished = false;
-            break;
-        }
-        published += 1;
-    }
-    if finished {
-        // The end marker may still have to wait for a collapsed ring; give it time.
-        let deadline = Instant::now() + budget;
-        finished = disruptor_publish(&mut producer, END, busy, deadline);
-    }
-    // Dropping the last producer shuts the disruptor down and joins its processors.
-    drop(producer);
-    (start, finished, published)
-}
-
-/// Runs `workload` once on the disruptor; `busy` uses `BusySpin` and a time budget.
-fn run_disruptor(workload: &Workload, scale: &Scale, busy: bool) -> Option<Sample> {
-    let key = if busy {
-        "disruptor-busyspin"
-    } else {
-        "disruptor"
-    };
-    if !applies(key, workload) {
-        return None;
-    }
-    let ops = scale.ops(workload);
-    let (publishers, subscribers, per, stamps) = match Shape::of(workload)? {
-        Shape::Lossless {
-            publishers,
-            subscribers,
-        } => {
-            let ops = if busy {
-                ((ops as f64 * BUSY_FACTOR) as u64).max(1000)
-            } else {
-                ops
-            };
-            (publishers, subscribers, ops / publishers as u64, None)
-        }
-        Shape::Latency { subscribers } => {
-            let messages = (ops / BURST).max(1) * BURST;
-            (
-                1,
-                subscribers,
-                messages,
-                Some(Arc::new(Stamps::new(messages))),
-            )
-        }
-        Shape::Lossy { .. } => return None,
-    };
-    let run = Run {
-        key,
-        publishers,
-        subscribers,
-        per,
-        stamps,
-        busy,
-    };
-    let (starts, done) = if busy {
-        run.go(disruptor::BusySpin)
-    } else {
-        run.go(SpinThenYield)
-    };
-    finish_disruptor(
-        workload,
-        key,
-        subscribers,
-        per * publishers as u64,
-        starts,
-        done,
-    )
-}
-
-/// One disruptor run.
-struct Run {
-    key: &'static str,
-    publishers: usize,
-    subscribers: usize,
-    per: u64,
-    stamps: Option<Arc<Stamps>>,
-    /// Publish by bare retries within [`BUSY_BUDGET`] instead of `try_publish` + [`Wait`].
-    busy: bool,
-}
-
-impl Run {
-    /// Builds the disruptor with `wait` for its processors, runs the publishers, and returns
-    /// their results and the processors' (every processor has been joined by then).
-    fn go<W: disruptor::wait_strategies::WaitStrategy + 'static>(
-        self,
-        wait: W,
-    ) -> (Vec<PubResult>, mpsc::Receiver<SubResult>) {
-        let Run {
-            key,
-            publishers,
-            subscribers,
-            per,
-            stamps,
-            busy,
-        } = self;
-        let what: Arc<str> = format!("{key} broadcast {publishers}→{subscribers}").into();
-        let _watchdog = Watchdog::arm(what.to_string(), WATCHDOG_LIMIT);
-        let barrier = Arc::new(Barrier::new(publishers + subscribers));
-        let (done_tx, done_rx) = mpsc::channel::<SubResult>();
-        let make = |_: usize| {
-            processor(
-                Sink::new(what.clone(), publishers, per, stamps.clone()),
-                barrier.clone(),
-                done_tx.clone(),
-            )
-        };
-        // Without a budget (spin-then-yield), the watchdog is the limit.
-        let budget = if busy { BUSY_BUDGET } else { WATCHDOG_LIMIT };
-        let (barrier, stamps) = (&*barrier, stamps.as_deref());
-        let results = if publishers == 1 {
-            let producer = with_processors!(
-                disruptor::build_single_producer(CAPACITY, || 0u64, wait),
-                subscribers,
-                make
-            );
-            thread::scope(|s| {
-                vec![s
-                    .spawn(move || {
-                        disruptor_publisher(producer, 0, per, busy, budget, barrier, stamps)
-                    })
-                    .join()
-                    .expect("publisher panicked")]
-            })
-        } else {
-            let producer = with_processors!(
-                disruptor::build_multi_producer(CAPACITY, || 0u64, wait),
-                subscribers,
-                make
-            );
-            thread::scope(|s| {
-                let handles: Vec<_> = (0..publishers)
-                    .map(|p| {
-                        let producer = producer.clone();
-                        s.spawn(move || {
-                            disruptor_publisher(producer, p, per, busy, budget, barrier, stamps)
-                        })
-                    })
-                    .collect();
-                drop(producer);
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("publisher panicked"))
-                    .collect()
-            })
-        };
-        (results, done_rx)
-    }
-}
-
-/// Collects the processors' results (all processors have been joined by the last producer's
-/// drop) into a sample; a busy-spin run that hit its budget reports what it published in it.
-fn finish_disruptor(
-    workload: &Workload,
-    key: &'static str,
-    subscribers: usize,
-    ops: u64,
-    publishers: Vec<PubResult>,
-    done: mpsc::Receiver<SubResult>,
-) -> Option<Sample> {
-    let subs: Vec<SubResult> = done.try_iter().collect();
-    let starts: Vec<Instant> = publishers.iter().map(|r| r.0).collect();
-    let finished = publishers.iter().all(|r| r.1);
-    note(key, |n| {
-        n.runs += 1;
-        n.collapsed += usize::from(!finished);
-    });
-    if !finished {
-        // What was published within the budget bounds what was delivered.
-        let published: u64 = publishers.iter().map(|r| r.2).sum();
-        eprint!(" (collapsed: {published} of {ops} published within {BUSY_BUDGET:?})");
-        return Some(Sample {
-            value: published as f64 / BUSY_BUDGET.as_secs_f64() / 1e6,
-            elapsed: BUSY_BUDGET,
-            ops: published,
-        });
-    }
-    assert_eq!(
-        subs.len(),
-        subscribers,
-        "{key}: {} of {subscribers} processors reported",
-        subs.len()
-    );
-    Some(
-        if Shape::of(workload).is_some_and(|s| matches!(s, Shape::Latency { .. })) {
-            latency_sample(key, &starts, subs, ops)
-        } else {
-            throughput_sample(&starts, &subs, ops)
-        },
-    )
 }
 
 // ---- report -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 //! Blocking channels side by side: wharf's `channel` against crossbeam-channel, flume, kanal,
 //! `std::sync::mpsc`, and a `Mutex<VecDeque>` + `Condvar` baseline (the design of the Go
-//! article wharf grew from, done right), all through [`BenchChannel`] and the same generic
-//! workloads here.
+//! article wharf grew from, done right), all through [`BenchChannel`] (adapters in
+//! [`super::channel_adapters`]) and the same generic workloads: the shared shapes
+//! ([`super::shapes`]) through [`Chan`], and the channel-only ones here.
 //!
 //! Every workload uses blocking `send` and `recv`, as a channel's user does: how a channel
 //! waits when full or empty is part of what is measured, so there is no shared wait policy
@@ -11,7 +12,7 @@
 //!
 //! - `chan-1p1c` (pinned to two CPUs), `chan-2p2c`, `chan-4p4c`, `chan-4p1c`: throughput,
 //!   bounded 1024 and unbounded contenders alike. Every run checks count, sum, sum of squares
-//!   and per-producer order before its time counts, as [`super::workloads::mpmc`] does.
+//!   and per-producer order before its time counts ([`super::shapes::mpmc`]).
 //!   `std::sync::mpsc` has a single-consumer `Receiver`, so it sits out 2P2C and 4P4C.
 //! - `chan-select`: two producers, each with a channel of its own, and one consumer that
 //!   receives from both with the contender's `select!` (wharf and crossbeam-channel only,
@@ -32,19 +33,22 @@
 //!
 //! # Contenders (keys start with `chan-`; unbounded ones end in `-unb`)
 //!
-//! wharf `bounded(1024)` and `unbounded()` with the default `WaitStrategy::SpinPark`; wharf
-//! with `WaitStrategy::SpinYield` (through `with_queue_and_strategy` over an `ArrayQueue` or
-//! `LinkedQueue`, so without the `Flavor` dispatch of the default constructors);
-//! crossbeam-channel, flume and kanal `bounded`/`unbounded`; `std::sync::mpsc::sync_channel`
-//! (bounded) and `std::sync::mpsc::channel` (unbounded); the Mutex+Condvar baseline, bounded
-//! and unbounded.
+//! See [`super::channel_adapters`].
 
-use super::workloads::{Contender, Kind, Sample, Scale, Tally, Workload, ATOMIC_KEY, END};
+use super::channel_adapters::{
+    CrossbeamBounded, CrossbeamUnbounded, CrossbeamZero, FlumeBounded, FlumeUnbounded, FlumeZero,
+    KanalBounded, KanalUnbounded, KanalZero, MutexBounded, MutexUnbounded, StdSync, StdUnbounded,
+    WharfBounded, WharfBoundedYield, WharfUnbounded, WharfUnboundedYield, WharfZero,
+};
+use super::check::SEQ_BITS;
+use super::check::{histogram, message, record, split, verify, AbortOnPanic, Tally, END};
+use super::contender::{Contender, Kind, Named, Sample, Scale, Workload};
+use super::shapes::{self, Flow};
 use super::{cpu_pair, pin, Family, Watchdog, CAPACITY, WATCHDOG_LIMIT};
-use hdrhistogram::Histogram;
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, Condvar, Mutex};
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -66,91 +70,76 @@ pub const WAKE_GAP: Duration = Duration::from_millis(1);
 /// Messages per wake-up run at scale 1 (each costs about [`WAKE_GAP`]).
 const WAKE_MESSAGES: u64 = 120;
 
-/// Bits of a message value that carry the sequence number; the producer index sits above.
-pub(super) const SEQ_BITS: u32 = 40;
+/// Histogram ceiling of the channel round trips and wake-ups, ns.
+const HISTOGRAM_MAX_NS: u64 = 100_000_000;
 
 /// The channel workloads, in the order the suite runs and prints them. `kind` only picks
 /// the unit and the scaling here; what runs is chosen by key in [`run_channel`].
 pub const WORKLOADS: &[Workload] = &[
-    Workload {
-        key: "chan-1p1c",
-        title: "channel 1P1C (pinned to 2 CPUs), blocking send/recv",
-        kind: Kind::Mpmc {
-            producers: 1,
-            consumers: 1,
-            pinned: true,
-        },
-        ops: 200_000,
-    },
-    Workload {
-        key: "chan-2p2c",
-        title: "channel 2P2C, blocking send/recv",
-        kind: Kind::Mpmc {
-            producers: 2,
-            consumers: 2,
-            pinned: false,
-        },
-        ops: 200_000,
-    },
-    Workload {
-        key: "chan-4p4c",
-        title: "channel 4P4C (oversubscribed), blocking send/recv",
-        kind: Kind::Mpmc {
-            producers: 4,
-            consumers: 4,
-            pinned: false,
-        },
-        ops: 200_000,
-    },
-    Workload {
-        key: "chan-4p1c",
-        title: "channel 4P1C, blocking send/recv",
-        kind: Kind::Mpmc {
-            producers: 4,
-            consumers: 1,
-            pinned: false,
-        },
-        ops: 200_000,
-    },
-    Workload {
-        key: "chan-8p8c",
-        title: "channel 8P8C (oversubscribed), blocking send/recv",
-        kind: Kind::Mpmc {
-            producers: 8,
-            consumers: 8,
-            pinned: false,
-        },
-        ops: 200_000,
-    },
-    Workload {
-        key: SELECT,
-        title: "select! over two channels: 2P (one per channel) → 1C selecting",
-        kind: Kind::Mpmc {
-            producers: 2,
-            consumers: 1,
-            pinned: false,
-        },
-        ops: 200_000,
-    },
-    Workload {
-        key: PINGPONG,
-        title: "channel ping-pong round trip (pinned, two capacity-1 channels)",
-        kind: Kind::PingPong,
-        ops: 4_000,
-    },
-    Workload {
-        key: WAKE,
-        title: "wake-up latency of a parked receiver, median (pinned; sender sleeps 1 ms \
-                between messages; send to recv return)",
-        kind: Kind::PingPong,
-        ops: WAKE_MESSAGES,
-    },
-    Workload {
-        key: WAKE_P99,
-        title: "wake-up latency of a parked receiver, p99 (same runs as chan-wake)",
-        kind: Kind::PingPong,
-        ops: WAKE_MESSAGES,
-    },
+    Workload::mpmc(
+        "chan-1p1c",
+        "channel 1P1C (pinned to 2 CPUs), blocking send/recv",
+        1,
+        1,
+        true,
+        200_000,
+    ),
+    Workload::mpmc(
+        "chan-2p2c",
+        "channel 2P2C, blocking send/recv",
+        2,
+        2,
+        false,
+        200_000,
+    ),
+    Workload::mpmc(
+        "chan-4p4c",
+        "channel 4P4C (oversubscribed), blocking send/recv",
+        4,
+        4,
+        false,
+        200_000,
+    ),
+    Workload::mpmc(
+        "chan-4p1c",
+        "channel 4P1C, blocking send/recv",
+        4,
+        1,
+        false,
+        200_000,
+    ),
+    Workload::mpmc(
+        "chan-8p8c",
+        "channel 8P8C (oversubscribed), blocking send/recv",
+        8,
+        8,
+        false,
+        200_000,
+    ),
+    Workload::mpmc(
+        SELECT,
+        "select! over two channels: 2P (one per channel) → 1C selecting",
+        2,
+        1,
+        false,
+        200_000,
+    ),
+    Workload::round_trip(
+        PINGPONG,
+        "channel ping-pong round trip (pinned, two capacity-1 channels)",
+        4_000,
+    ),
+    Workload::round_trip(
+        WAKE,
+        "wake-up latency of a parked receiver, median (pinned; sender sleeps 1 ms \
+         between messages; send to recv return)",
+        WAKE_MESSAGES,
+    ),
+    Workload::round_trip(
+        WAKE_P99,
+        "wake-up latency of a parked receiver, p99 (same runs as chan-wake)",
+        WAKE_MESSAGES,
+    ),
 ];
 
 /// Whether a workload or contender key belongs to the channel section of the suite.
@@ -158,35 +147,24 @@ pub fn is_channel(key: &str) -> bool {
     key.starts_with(PREFIX)
 }
 
-/// Whether `contender` runs `workload`, for any pair where either is a channel one: channel
-/// contenders run only channel workloads, and of the rest only the bare atomic ping-pong
-/// takes part (in `chan-pingpong`).
-pub fn applies(contender: &Contender, workload: &Workload) -> bool {
+/// Whether channel `C` runs `workload`: channel workloads only; the rendezvous contenders a
+/// few of them; `chan-select` those with a `select!`; the single-consumer ones no workload
+/// with several consumers; the round trips and wake-ups bounded contenders only.
+fn takes_part<C: BenchChannel>(workload: &Workload) -> bool {
     if !is_channel(workload.key) {
         return false;
     }
-    if !is_channel(contender.key) {
-        return contender.key == ATOMIC_KEY && workload.key == PINGPONG;
-    }
-    if RENDEZVOUS.contains(&contender.key) {
+    if RENDEZVOUS.contains(&C::KEY) {
         return RENDEZVOUS_WORKLOADS.contains(&workload.key);
     }
     if workload.key == SELECT {
-        return SELECTS.contains(&contender.key);
+        return C::SELECT;
     }
     match workload.kind {
-        Kind::Mpmc { consumers, .. } => consumers == 1 || !SINGLE_CONSUMER.contains(&contender.key),
-        _ => contender.family == Family::Bounded,
+        Kind::Mpmc { consumers, .. } => consumers == 1 || !SINGLE_CONSUMER.contains(&C::KEY),
+        _ => C::FAMILY == Family::Bounded,
     }
 }
-
-/// The contenders of `chan-select` (those whose crate has a `select!`).
-const SELECTS: [&str; 4] = [
-    WharfBounded::KEY,
-    WharfUnbounded::KEY,
-    CrossbeamBounded::KEY,
-    CrossbeamUnbounded::KEY,
-];
 
 /// Contenders whose receiver cannot be shared between consumer threads.
 const SINGLE_CONSUMER: [&str; 2] = [StdSync::KEY, StdUnbounded::KEY];
@@ -206,54 +184,36 @@ const RENDEZVOUS_WORKLOADS: [&str; 4] = [PINGPONG, "chan-1p1c", "chan-2p2c", "ch
 /// Every channel contender: bounded ones first, then unbounded, then rendezvous.
 pub fn contenders() -> Vec<Contender> {
     vec![
-        channel_contender::<WharfBounded>(),
-        channel_contender::<WharfBoundedYield>(),
-        channel_contender::<CrossbeamBounded>(),
-        channel_contender::<FlumeBounded>(),
-        channel_contender::<KanalBounded>(),
-        channel_contender::<StdSync>(),
-        channel_contender::<MutexBounded>(),
-        channel_contender::<WharfUnbounded>(),
-        channel_contender::<WharfUnboundedYield>(),
-        channel_contender::<CrossbeamUnbounded>(),
-        channel_contender::<FlumeUnbounded>(),
-        channel_contender::<KanalUnbounded>(),
-        channel_contender::<StdUnbounded>(),
-        channel_contender::<MutexUnbounded>(),
-        channel_contender::<WharfZero>(),
-        channel_contender::<CrossbeamZero>(),
-        channel_contender::<FlumeZero>(),
-        channel_contender::<KanalZero>(),
+        channel::<WharfBounded>(),
+        channel::<WharfBoundedYield>(),
+        channel::<CrossbeamBounded>(),
+        channel::<FlumeBounded>(),
+        channel::<KanalBounded>(),
+        channel::<StdSync>(),
+        channel::<MutexBounded>(),
+        channel::<WharfUnbounded>(),
+        channel::<WharfUnboundedYield>(),
+        channel::<CrossbeamUnbounded>(),
+        channel::<FlumeUnbounded>(),
+        channel::<KanalUnbounded>(),
+        channel::<StdUnbounded>(),
+        channel::<MutexUnbounded>(),
+        channel::<WharfZero>(),
+        channel::<CrossbeamZero>(),
+        channel::<FlumeZero>(),
+        channel::<KanalZero>(),
     ]
 }
 
 /// The contender for a [`BenchChannel`].
-pub fn channel_contender<C: BenchChannel>() -> Contender {
-    Contender {
-        name: C::NAME,
-        key: C::KEY,
-        family: C::FAMILY,
-        wharf: C::WHARF,
-        run: run_channel::<C>,
-    }
+pub fn channel<C: BenchChannel>() -> Contender {
+    Contender::of::<C>(run_channel::<C>, takes_part::<C>)
 }
-
-// ---------------------------------------------------------------------------------------------
-// The adapter trait and one adapter per contender.
-// ---------------------------------------------------------------------------------------------
 
 /// The small adapter every channel implements. Values are `u64`; [`END`] is the end marker.
 /// `send` and `recv` block, and panic if the channel is disconnected (which no workload
 /// does while running).
-pub trait BenchChannel: 'static {
-    /// Name shown in tables.
-    const NAME: &'static str;
-    /// Command-line id, starting with [`PREFIX`].
-    const KEY: &'static str;
-    /// Bounded or unbounded.
-    const FAMILY: Family;
-    /// Whether this is wharf's channel.
-    const WHARF: bool;
+pub trait BenchChannel: Named + 'static {
     /// Sending half.
     type Tx: Send;
     /// Receiving half.
@@ -281,391 +241,40 @@ pub trait BenchChannel: 'static {
     }
 }
 
-/// Implements [`BenchChannel`] for a channel crate whose handles are `Clone` and whose
-/// `send`/`recv`/`try_recv` return `Result`s.
-macro_rules! channel_adapter {
-    (
-        $(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident, $wharf:literal,
-        $tx:ty, $rx:ty, |$cap:ident| $build:expr, |$r:ident| $try_recv:expr
-        $(, select: $select:path)?
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $ty;
+/// A blocking channel as a [`Flow`]: its own handles, its own blocking `send` and `recv`.
+pub struct Chan<C>(PhantomData<C>);
 
-        impl BenchChannel for $ty {
-            const NAME: &'static str = $name;
-            const KEY: &'static str = $key;
-            const FAMILY: Family = Family::$family;
-            const WHARF: bool = $wharf;
-            type Tx = $tx;
-            type Rx = $rx;
+impl<C: BenchChannel> Flow for Chan<C> {
+    const NAME: &'static str = C::NAME;
+    type Tx = C::Tx;
+    type Rx = C::Rx;
 
-            #[allow(unused_variables)]
-            fn channel($cap: usize) -> (Self::Tx, Self::Rx) {
-                $build
-            }
-            fn clone_tx(tx: &Self::Tx) -> Self::Tx {
-                tx.clone()
-            }
-            fn clone_rx(rx: &Self::Rx) -> Self::Rx {
-                rx.clone()
-            }
-            #[inline]
-            fn send(tx: &Self::Tx, value: u64) {
-                tx.send(value).expect(concat!($name, ": send on a disconnected channel"));
-            }
-            #[inline]
-            fn recv(rx: &Self::Rx) -> u64 {
-                rx.recv().expect(concat!($name, ": recv on a disconnected channel"))
-            }
-            fn try_recv($r: &Self::Rx) -> Option<u64> {
-                $try_recv
-            }
-            $(
-                const SELECT: bool = true;
-                #[inline]
-                fn select2(a: &Self::Rx, b: &Self::Rx) -> (usize, u64) {
-                    $select(a, b)
-                }
-            )?
-        }
-    };
-}
-
-/// [`BenchChannel::select2`] with wharf's `select!`.
-fn wharf_select2<Q: wharf::Queue<u64>>(
-    a: &wharf::channel::Receiver<u64, Q>,
-    b: &wharf::channel::Receiver<u64, Q>,
-) -> (usize, u64) {
-    wharf::select! {
-        recv(a) -> v => (0, v.expect("select: a disconnected")),
-        recv(b) -> v => (1, v.expect("select: b disconnected")),
-    }
-}
-
-/// [`BenchChannel::select2`] with crossbeam-channel's `select!`.
-fn crossbeam_select2(
-    a: &crossbeam_channel::Receiver<u64>,
-    b: &crossbeam_channel::Receiver<u64>,
-) -> (usize, u64) {
-    crossbeam_channel::select! {
-        recv(a) -> v => (0, v.expect("select: a disconnected")),
-        recv(b) -> v => (1, v.expect("select: b disconnected")),
-    }
-}
-
-channel_adapter!(
-    /// `wharf::channel::bounded` (default `WaitStrategy::SpinPark`).
-    WharfBounded, "wharf channel bounded", "chan-wharf", Bounded, true,
-    wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::bounded(cap), |rx| rx.try_recv().ok(), select: wharf_select2
-);
-channel_adapter!(
-    /// wharf's channel over an `ArrayQueue` with `WaitStrategy::SpinYield`.
-    WharfBoundedYield, "wharf channel bounded SpinYield", "chan-wharf-yield", Bounded, true,
-    wharf::channel::Sender<u64, wharf::ArrayQueue<u64>>,
-    wharf::channel::Receiver<u64, wharf::ArrayQueue<u64>>,
-    |cap| wharf::channel::with_queue_and_strategy(
-        wharf::ArrayQueue::new(cap),
-        wharf::WaitStrategy::SpinYield,
-    ),
-    |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `crossbeam_channel::bounded`.
-    CrossbeamBounded, "crossbeam-channel bounded", "chan-crossbeam", Bounded, false,
-    crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    |cap| crossbeam_channel::bounded(cap), |rx| rx.try_recv().ok(), select: crossbeam_select2
-);
-channel_adapter!(
-    /// `flume::bounded`.
-    FlumeBounded, "flume bounded", "chan-flume", Bounded, false,
-    flume::Sender<u64>, flume::Receiver<u64>,
-    |cap| flume::bounded(cap), |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `kanal::bounded`.
-    KanalBounded, "kanal bounded", "chan-kanal", Bounded, false,
-    kanal::Sender<u64>, kanal::Receiver<u64>,
-    |cap| kanal::bounded(cap), |rx| rx.try_recv().ok().flatten()
-);
-channel_adapter!(
-    /// `wharf::channel::unbounded` (default `WaitStrategy::SpinPark`).
-    WharfUnbounded, "wharf channel unbounded", "chan-wharf-unb", Unbounded, true,
-    wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::unbounded(), |rx| rx.try_recv().ok(), select: wharf_select2
-);
-channel_adapter!(
-    /// wharf's channel over a `LinkedQueue` with `WaitStrategy::SpinYield`.
-    WharfUnboundedYield, "wharf channel unbounded SpinYield", "chan-wharf-yield-unb", Unbounded,
-    true,
-    wharf::channel::Sender<u64, wharf::LinkedQueue<u64>>,
-    wharf::channel::Receiver<u64, wharf::LinkedQueue<u64>>,
-    |cap| wharf::channel::with_queue_and_strategy(
-        wharf::LinkedQueue::new(),
-        wharf::WaitStrategy::SpinYield,
-    ),
-    |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `crossbeam_channel::unbounded`.
-    CrossbeamUnbounded, "crossbeam-channel unbounded", "chan-crossbeam-unb", Unbounded, false,
-    crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    |cap| crossbeam_channel::unbounded(), |rx| rx.try_recv().ok(), select: crossbeam_select2
-);
-channel_adapter!(
-    /// `flume::unbounded`.
-    FlumeUnbounded, "flume unbounded", "chan-flume-unb", Unbounded, false,
-    flume::Sender<u64>, flume::Receiver<u64>,
-    |cap| flume::unbounded(), |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `kanal::unbounded`.
-    KanalUnbounded, "kanal unbounded", "chan-kanal-unb", Unbounded, false,
-    kanal::Sender<u64>, kanal::Receiver<u64>,
-    |cap| kanal::unbounded(), |rx| rx.try_recv().ok().flatten()
-);
-
-channel_adapter!(
-    /// `wharf::channel::bounded(0)`, a rendezvous channel (default `WaitStrategy::SpinPark`).
-    WharfZero, "wharf channel rendezvous", "chan-wharf-zero", Bounded, true,
-    wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::bounded(0), |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `crossbeam_channel::bounded(0)`.
-    CrossbeamZero, "crossbeam-channel rendezvous", "chan-crossbeam-zero", Bounded, false,
-    crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    |cap| crossbeam_channel::bounded(0), |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `flume::bounded(0)`.
-    FlumeZero, "flume rendezvous", "chan-flume-zero", Bounded, false,
-    flume::Sender<u64>, flume::Receiver<u64>,
-    |cap| flume::bounded(0), |rx| rx.try_recv().ok()
-);
-channel_adapter!(
-    /// `kanal::bounded(0)`.
-    KanalZero, "kanal rendezvous", "chan-kanal-zero", Bounded, false,
-    kanal::Sender<u64>, kanal::Receiver<u64>,
-    |cap| kanal::bounded(0), |rx| rx.try_recv().ok().flatten()
-);
-
-/// `std::sync::mpsc::sync_channel` (single consumer).
-#[derive(Debug)]
-pub struct StdSync;
-
-impl BenchChannel for StdSync {
-    const NAME: &'static str = "std mpsc sync_channel";
-    const KEY: &'static str = "chan-std";
-    const FAMILY: Family = Family::Bounded;
-    const WHARF: bool = false;
-    type Tx = std::sync::mpsc::SyncSender<u64>;
-    type Rx = std::sync::mpsc::Receiver<u64>;
-
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-        std::sync::mpsc::sync_channel(capacity)
-    }
-    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
-        tx.clone()
-    }
-    fn clone_rx(_: &Self::Rx) -> Self::Rx {
-        unreachable!("std::sync::mpsc has a single consumer")
-    }
     #[inline]
-    fn send(tx: &Self::Tx, value: u64) {
-        tx.send(value).expect("std sync_channel: send");
+    fn send(tx: &mut C::Tx, value: u64) {
+        C::send(tx, value);
     }
+
     #[inline]
-    fn recv(rx: &Self::Rx) -> u64 {
-        rx.recv().expect("std sync_channel: recv")
-    }
-    fn try_recv(rx: &Self::Rx) -> Option<u64> {
-        rx.try_recv().ok()
+    fn recv(rx: &mut C::Rx) -> u64 {
+        C::recv(rx)
     }
 }
-
-/// `std::sync::mpsc::channel` (single consumer).
-#[derive(Debug)]
-pub struct StdUnbounded;
-
-impl BenchChannel for StdUnbounded {
-    const NAME: &'static str = "std mpsc channel";
-    const KEY: &'static str = "chan-std-unb";
-    const FAMILY: Family = Family::Unbounded;
-    const WHARF: bool = false;
-    type Tx = std::sync::mpsc::Sender<u64>;
-    type Rx = std::sync::mpsc::Receiver<u64>;
-
-    fn channel(_capacity: usize) -> (Self::Tx, Self::Rx) {
-        std::sync::mpsc::channel()
-    }
-    fn clone_tx(tx: &Self::Tx) -> Self::Tx {
-        tx.clone()
-    }
-    fn clone_rx(_: &Self::Rx) -> Self::Rx {
-        unreachable!("std::sync::mpsc has a single consumer")
-    }
-    #[inline]
-    fn send(tx: &Self::Tx, value: u64) {
-        tx.send(value).expect("std channel: send");
-    }
-    #[inline]
-    fn recv(rx: &Self::Rx) -> u64 {
-        rx.recv().expect("std channel: recv")
-    }
-    fn try_recv(rx: &Self::Rx) -> Option<u64> {
-        rx.try_recv().ok()
-    }
-}
-
-/// The baseline: one `Mutex` around a `VecDeque`, one `Condvar` per condition (not empty,
-/// not full), and a count of waiters under the lock so that a send or receive with nobody
-/// waiting makes no system call. The design of the Go article wharf grew from (`sync.Mutex`
-/// + `sync.Cond`), without its lost wake-ups.
-#[derive(Debug)]
-pub struct MutexChannel {
-    state: Mutex<MutexState>,
-    /// Receivers wait here while the queue is empty.
-    not_empty: Condvar,
-    /// Senders wait here while a bounded queue is full.
-    not_full: Condvar,
-    /// `None` for unbounded.
-    capacity: Option<usize>,
-}
-
-/// What the baseline's lock guards.
-#[derive(Debug)]
-struct MutexState {
-    queue: VecDeque<u64>,
-    /// Receivers blocked on `not_empty`.
-    receivers_waiting: usize,
-    /// Senders blocked on `not_full`.
-    senders_waiting: usize,
-}
-
-impl MutexChannel {
-    fn new(capacity: Option<usize>) -> Self {
-        MutexChannel {
-            state: Mutex::new(MutexState {
-                queue: VecDeque::with_capacity(capacity.unwrap_or(0)),
-                receivers_waiting: 0,
-                senders_waiting: 0,
-            }),
-            not_empty: Condvar::new(),
-            not_full: Condvar::new(),
-            capacity,
-        }
-    }
-
-    fn send(&self, value: u64) {
-        let mut state = self.state.lock().expect("mutex channel poisoned");
-        if let Some(capacity) = self.capacity {
-            while state.queue.len() >= capacity {
-                state.senders_waiting += 1;
-                state = self.not_full.wait(state).expect("mutex channel poisoned");
-                state.senders_waiting -= 1;
-            }
-        }
-        state.queue.push_back(value);
-        let wake = state.receivers_waiting > 0;
-        drop(state);
-        if wake {
-            self.not_empty.notify_one();
-        }
-    }
-
-    fn recv(&self) -> u64 {
-        let mut state = self.state.lock().expect("mutex channel poisoned");
-        loop {
-            if let Some(value) = state.queue.pop_front() {
-                let wake = state.senders_waiting > 0;
-                drop(state);
-                if wake {
-                    self.not_full.notify_one();
-                }
-                return value;
-            }
-            state.receivers_waiting += 1;
-            state = self.not_empty.wait(state).expect("mutex channel poisoned");
-            state.receivers_waiting -= 1;
-        }
-    }
-
-    fn try_recv(&self) -> Option<u64> {
-        self.state
-            .lock()
-            .expect("mutex channel poisoned")
-            .queue
-            .pop_front()
-    }
-}
-
-/// Implements [`BenchChannel`] for the Mutex+Condvar baseline.
-macro_rules! mutex_adapter {
-    ($(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident, $cap:expr) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $ty;
-
-        impl BenchChannel for $ty {
-            const NAME: &'static str = $name;
-            const KEY: &'static str = $key;
-            const FAMILY: Family = Family::$family;
-            const WHARF: bool = false;
-            type Tx = Arc<MutexChannel>;
-            type Rx = Arc<MutexChannel>;
-
-            fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-                let chan = Arc::new(MutexChannel::new($cap(capacity)));
-                (chan.clone(), chan)
-            }
-            fn clone_tx(tx: &Self::Tx) -> Self::Tx {
-                tx.clone()
-            }
-            fn clone_rx(rx: &Self::Rx) -> Self::Rx {
-                rx.clone()
-            }
-            #[inline]
-            fn send(tx: &Self::Tx, value: u64) {
-                tx.send(value);
-            }
-            #[inline]
-            fn recv(rx: &Self::Rx) -> u64 {
-                rx.recv()
-            }
-            fn try_recv(rx: &Self::Rx) -> Option<u64> {
-                rx.try_recv()
-            }
-        }
-    };
-}
-
-mutex_adapter!(
-    /// The Mutex+Condvar baseline, bounded.
-    MutexBounded, "Mutex<VecDeque>+Condvar bounded", "chan-mutex", Bounded, Some
-);
-mutex_adapter!(
-    /// The Mutex+Condvar baseline, unbounded.
-    MutexUnbounded, "Mutex<VecDeque>+Condvar unbounded", "chan-mutex-unb", Unbounded,
-    |_| None
-);
-
-// ---------------------------------------------------------------------------------------------
-// Workloads.
-// ---------------------------------------------------------------------------------------------
 
 /// Runs one channel workload once for `C`; `None` when `C` does not take part.
 pub fn run_channel<C: BenchChannel>(workload: &Workload, scale: &Scale) -> Option<Sample> {
-    let contender = channel_contender::<C>();
-    if !applies(&contender, workload) {
+    if !takes_part::<C>(workload) {
         return None;
     }
     let ops = scale.ops(workload);
     match (workload.key, workload.kind) {
         (SELECT, _) => C::SELECT.then(|| select_run::<C>(ops / 2)),
-        (PINGPONG, _) => Some(ping_pong::<C>(ops)),
+        (PINGPONG, _) => Some(shapes::ping_pong::<Chan<C>>(
+            &format!("{} ping-pong", C::NAME),
+            C::channel(1),
+            C::channel(1),
+            ops,
+            HISTOGRAM_MAX_NS,
+        )),
         (WAKE, _) => Some(wake::<C>(wake_messages(scale))),
         (WAKE_P99, _) => Some(wake_p99::<C>(scale)),
         (
@@ -691,166 +300,27 @@ fn wake_messages(scale: &Scale) -> u64 {
     ((WAKE_MESSAGES as f64 * scale.factor) as u64).max(20)
 }
 
-/// Held by every worker thread: a failed check aborts the process at once instead of
-/// leaving peers blocked on a channel nobody serves.
-pub(super) struct AbortOnPanic;
-
-impl Drop for AbortOnPanic {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            eprintln!("\n*** a channel benchmark worker panicked (see above); aborting. ***");
-            std::process::abort();
-        }
-    }
-}
-
-/// Panics loudly unless `got == expected`.
-pub(super) fn verify(what: &str, got: Tally, expected: Tally) {
-    if got != expected {
-        eprintln!("\n*** VERIFICATION FAILED: {what}: got {got:?}, expected {expected:?} ***");
-        panic!("verification failed: {what}");
-    }
-}
-
-/// The value producer `p` sends as its `seq`-th message (never [`END`]).
-#[inline]
-pub(super) fn message(p: usize, seq: u64) -> u64 {
-    ((p as u64) << SEQ_BITS) | seq
-}
-
-/// A histogram of nanoseconds, 1 ns to 100 ms, 3 significant digits.
-pub(super) fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 100_000_000, 3).expect("histogram bounds")
-}
-
-/// Records one interval, clamping outliers into range.
-#[inline]
-pub(super) fn record(histogram: &mut Histogram<u64>, ns: u64) {
-    histogram
-        .record(ns.clamp(1, 100_000_000))
-        .expect("value in bounds");
-}
-
-/// `producers` threads each send `per_producer` messages through one channel (bounded
-/// [`CAPACITY`] or unbounded); `consumers` threads receive until they see an end marker, which
-/// the last producer to finish sends once per consumer. Timed from the earliest worker start
-/// to the last consumer's end marker; verified before returning.
+/// [`shapes::mpmc`] through one channel (bounded [`CAPACITY`] or unbounded), a sender clone
+/// per producer and a receiver clone per consumer; nothing may be left after.
 pub fn mpmc<C: BenchChannel>(
     producers: usize,
     consumers: usize,
     per_producer: u64,
     pinned: bool,
 ) -> Sample {
-    assert!(per_producer < 1 << SEQ_BITS);
     let what = format!("{} {producers}P{consumers}C", C::NAME);
-    let _watchdog = Watchdog::arm(what.clone(), WATCHDOG_LIMIT);
     let (tx, rx) = C::channel(CAPACITY);
-    let cores = if pinned { cpu_pair() } else { None };
-    let barrier = Barrier::new(producers + consumers);
-    let producing = AtomicUsize::new(producers);
-    let txs: Vec<C::Tx> = (0..producers).map(|_| C::clone_tx(&tx)).collect();
+    let txs = (0..producers).map(|_| C::clone_tx(&tx)).collect();
     let mut rxs = vec![rx];
     while rxs.len() < consumers {
         rxs.push(C::clone_rx(&rxs[0]));
     }
-
-    let (starts, results) = thread::scope(|s| {
-        let producer_handles: Vec<_> = txs
-            .into_iter()
-            .enumerate()
-            .map(|(p, tx)| {
-                let (barrier, producing) = (&barrier, &producing);
-                s.spawn(move || {
-                    let _guard = AbortOnPanic;
-                    pin(cores.map(|c| c.0));
-                    barrier.wait();
-                    let start = Instant::now();
-                    for seq in 0..per_producer {
-                        C::send(&tx, message(p, seq));
-                    }
-                    if producing.fetch_sub(1, Ordering::AcqRel) == 1 {
-                        for _ in 0..consumers {
-                            C::send(&tx, END);
-                        }
-                    }
-                    start
-                })
-            })
-            .collect();
-        let consumer_handles: Vec<_> = rxs
-            .into_iter()
-            .map(|rx| {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    let _guard = AbortOnPanic;
-                    pin(cores.map(|c| c.1));
-                    // Last sequence seen from each producer, +1 (0 = none yet).
-                    let mut next = vec![0u64; producers];
-                    let mut tally = Tally::default();
-                    barrier.wait();
-                    let start = Instant::now();
-                    loop {
-                        let value = C::recv(&rx);
-                        if value == END {
-                            break;
-                        }
-                        let p = (value >> SEQ_BITS) as usize;
-                        let seq = value & ((1 << SEQ_BITS) - 1);
-                        match next.get_mut(p) {
-                            Some(n) if seq >= *n => *n = seq + 1,
-                            _ => panic!(
-                                "{}: out of order or corrupt value {value:#x} (producer {p}, \
-                                 seq {seq})",
-                                C::NAME
-                            ),
-                        }
-                        tally.add(value);
-                    }
-                    (start, Instant::now(), tally, rx)
-                })
-            })
-            .collect();
-        let starts: Vec<Instant> = producer_handles
-            .into_iter()
-            .map(|h| h.join().expect("producer panicked"))
-            .collect();
-        let results: Vec<(Instant, Instant, Tally, C::Rx)> = consumer_handles
-            .into_iter()
-            .map(|h| h.join().expect("consumer panicked"))
-            .collect();
-        (starts, results)
-    });
-
-    let mut got = Tally::default();
-    let mut expected = Tally::default();
-    for (_, _, tally, _) in &results {
-        got.merge(*tally);
-    }
-    for p in 0..producers {
-        for seq in 0..per_producer {
-            expected.add(message(p, seq));
-        }
-    }
-    verify(&what, got, expected);
-    if let Some(left) = C::try_recv(&results[0].3) {
+    let (sample, rxs) = shapes::mpmc::<Chan<C>>(&what, txs, rxs, per_producer, pinned);
+    if let Some(left) = C::try_recv(&rxs[0]) {
         panic!("{what}: value {left:#x} left in the channel after the end markers");
     }
     drop(tx);
-
-    let start = starts
-        .iter()
-        .chain(results.iter().map(|r| &r.0))
-        .min()
-        .copied()
-        .expect("at least one worker");
-    let end = results.iter().map(|r| r.1).max().expect("one consumer");
-    let elapsed = end - start;
-    let ops = per_producer * producers as u64;
-    Sample {
-        value: ops as f64 / elapsed.as_secs_f64() / 1e6,
-        elapsed,
-        ops,
-    }
+    sample
 }
 
 /// Two producers each send `per_producer` messages, then an end marker, through a channel
@@ -898,8 +368,7 @@ pub fn select_run<C: BenchChannel>(per_producer: u64) -> Sample {
                         ended[from] = true;
                         continue;
                     }
-                    let p = (value >> SEQ_BITS) as usize;
-                    let seq = value & ((1 << SEQ_BITS) - 1);
+                    let (p, seq) = split(value);
                     assert!(
                         p == from && seq == next[p],
                         "{}: value {value:#x} out of order or on the wrong channel",
@@ -917,83 +386,14 @@ pub fn select_run<C: BenchChannel>(per_producer: u64) -> Sample {
             .collect();
         (starts, consumer.join().expect("consumer panicked"))
     });
-    let mut expected = Tally::default();
-    for p in 0..2 {
-        for seq in 0..per_producer {
-            expected.add(message(p, seq));
-        }
-    }
-    verify(&what, tally, expected);
+    verify(&what, tally, Tally::of_messages(2, per_producer));
     for rx in [&rx_a, &rx_b] {
         if let Some(left) = C::try_recv(rx) {
             panic!("{what}: value {left:#x} left in a channel after its end marker");
         }
     }
     drop((tx_a, tx_b));
-    let start = starts
-        .into_iter()
-        .chain([start])
-        .min()
-        .expect("three workers");
-    let elapsed = end - start;
-    let ops = 2 * per_producer;
-    Sample {
-        value: ops as f64 / elapsed.as_secs_f64() / 1e6,
-        elapsed,
-        ops,
-    }
-}
-
-/// Ping (first CPU) sends `i` through one capacity-1 channel and waits for it to come back
-/// through another; pong (second CPU) echoes. Each round trip is timed into a histogram; the
-/// sample's value is its median in ns.
-pub fn ping_pong<C: BenchChannel>(round_trips: u64) -> Sample {
-    let what = format!("{} ping-pong", C::NAME);
-    let _watchdog = Watchdog::arm(what.clone(), WATCHDOG_LIMIT);
-    let (there_tx, there_rx) = C::channel(1);
-    let (back_tx, back_rx) = C::channel(1);
-    let cores = cpu_pair();
-    let barrier = Barrier::new(2);
-    let (hist, elapsed, pong_tally) = thread::scope(|s| {
-        let barrier = &barrier;
-        let pong = s.spawn(move || {
-            let _guard = AbortOnPanic;
-            pin(cores.map(|c| c.1));
-            let mut tally = Tally::default();
-            barrier.wait();
-            for _ in 0..round_trips {
-                let value = C::recv(&there_rx);
-                tally.add(value);
-                C::send(&back_tx, value);
-            }
-            tally
-        });
-        let ping = s.spawn(move || {
-            let _guard = AbortOnPanic;
-            pin(cores.map(|c| c.0));
-            let mut hist = histogram();
-            barrier.wait();
-            let start = Instant::now();
-            for i in 1..=round_trips {
-                let t0 = Instant::now();
-                C::send(&there_tx, i);
-                let echoed = C::recv(&back_rx);
-                record(&mut hist, t0.elapsed().as_nanos() as u64);
-                assert_eq!(echoed, i, "{}: ping-pong echoed the wrong value", C::NAME);
-            }
-            (hist, start.elapsed())
-        });
-        let (hist, elapsed) = ping.join().expect("ping panicked");
-        (hist, elapsed, pong.join().expect("pong panicked"))
-    });
-    let mut expected = Tally::default();
-    (1..=round_trips).for_each(|i| expected.add(i));
-    verify(&what, pong_tally, expected);
-    Sample {
-        value: hist.value_at_quantile(0.5) as f64,
-        elapsed,
-        ops: round_trips,
-    }
+    Sample::span(starts.into_iter().chain([start]), [end], 2 * per_producer)
 }
 
 /// The outcome of one wake-up run: the median sample, and the p99 in ns.
@@ -1026,11 +426,7 @@ pub fn wake_p99<C: BenchChannel>(scale: &Scale) -> Sample {
         Some(p99) => p99,
         None => wake_run::<C>(wake_messages(scale)).p99,
     };
-    Sample {
-        value: p99,
-        elapsed: Duration::from_nanos(p99 as u64),
-        ops: 1,
-    }
+    Sample::latency(p99)
 }
 
 /// Sender (first CPU) sleeps [`WAKE_GAP`], stamps the time since a shared base into
@@ -1050,7 +446,7 @@ fn wake_run<C: BenchChannel>(messages: u64) -> Wake {
         let receiver = s.spawn(move || {
             let _guard = AbortOnPanic;
             pin(cores.map(|c| c.1));
-            let mut hist = histogram();
+            let mut hist = histogram(HISTOGRAM_MAX_NS);
             barrier.wait();
             for seq in 0..messages {
                 let value = C::recv(&rx);
@@ -1081,13 +477,8 @@ fn wake_run<C: BenchChannel>(messages: u64) -> Wake {
         receiver.join().expect("receiver panicked")
     });
     assert_eq!(hist.len(), messages, "{what}: wrong number of wake-ups");
-    let median = hist.value_at_quantile(0.5) as f64;
     Wake {
-        median: Sample {
-            value: median,
-            elapsed: Duration::from_nanos(median as u64),
-            ops: 1,
-        },
+        median: Sample::latency(hist.value_at_quantile(0.5) as f64),
         p99: hist.value_at_quantile(0.99) as f64,
     }
 }

@@ -1,20 +1,65 @@
-//! The one benchmark harness behind `benches/suite.rs` and `benches/queues.rs`.
+//! The one benchmark harness behind every bench target: timing, verification, statistics,
+//! and one small adapter per contender.
 //!
-//! Every queue, wharf's and its peers', is reached through [`BenchQueue`] and driven by the
-//! same generic workload code in [`workloads`], with the same wait policy ([`Wait`]) on a full
-//! or empty queue, so the comparison is fair by construction. The rules this harness follows
-//! (interleaving, per-worker start stamps, verification, watchdog) are those of
-//! `/work/shared/BENCHMARKING.md`.
+//! - [`contender`]: what a workload, a contender and a run's sample are, and
+//!   [`contender::Named`], what every adapter says about itself.
+//! - [`check`]: what every run verifies (count, sum, sum of squares, per-producer order), the
+//!   end marker, and the abort-on-panic guard every worker holds.
+//! - [`shapes`]: the blocking throughput (P producers, C consumers) and ping-pong shapes,
+//!   written once and generic over [`shapes::Flow`]; the raw queues and the blocking channels
+//!   both run through them.
+//! - One section per kind of contender, each an adapter trait, its adapters and its own
+//!   workloads: [`queues`] ([`queue_adapters`]), [`channels`] ([`channel_adapters`]),
+//!   [`async_channels`], [`broadcast`] ([`broadcast_adapters`], [`disruptor_adapter`]).
+//! - [`stats`]: ratios of medians with bootstrap intervals; [`criterion_groups`]: the shared
+//!   body of the criterion front-ends.
+//!
+//! Every contender is driven by the same generic workload code with the same wait policy
+//! ([`Wait`]) where the contender does not bring its own blocking calls, so the comparison is
+//! fair by construction. The rules this harness follows (interleaving, per-worker start
+//! stamps, verification, watchdog) are those of `/work/shared/BENCHMARKING.md`.
 
 // Each bench target uses part of the harness; the rest is dead code in that target.
 #![allow(dead_code)]
 
-pub mod adapters;
+/// Implements [`contender::Named`] for an adapter type: `named!(Type, "name", "key", Family,
+/// wharf)`.
+macro_rules! named {
+    ($ty:ty, $name:expr, $key:expr, $family:ident, $wharf:expr) => {
+        impl $crate::common::contender::Named for $ty {
+            const NAME: &'static str = $name;
+            const KEY: &'static str = $key;
+            const FAMILY: $crate::common::Family = $crate::common::Family::$family;
+            const WHARF: bool = $wharf;
+        }
+    };
+}
+
+/// In the channel adapter macros: a receiver's clone, or (`single_consumer: "why"`) a
+/// panic, for a receiver that cannot be shared (the workloads never clone those).
+macro_rules! clone_rx {
+    ($rx:ident) => {
+        $rx.clone()
+    };
+    ($rx:ident, $why:literal) => {{
+        let _ = $rx;
+        unreachable!($why)
+    }};
+}
+
 pub mod async_channels;
 pub mod broadcast;
+pub mod broadcast_adapters;
+pub mod channel_adapters;
 pub mod channels;
+pub mod check;
+pub mod contender;
+pub mod criterion_groups;
+pub mod disruptor_adapter;
+pub mod queue_adapters;
+pub mod queues;
+pub mod shapes;
 pub mod stats;
-pub mod workloads;
 
 use std::hint::spin_loop;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,43 +94,6 @@ pub enum Family {
     Reference,
 }
 
-/// The small adapter every contender implements. Values are `u64`; `u64::MAX` is reserved
-/// for the end marker.
-pub trait BenchQueue: Send + Sync + Sized + 'static {
-    /// Name shown in tables, e.g. "wharf ArrayQueue".
-    const NAME: &'static str;
-    /// Short command-line id, e.g. "wharf-array".
-    const KEY: &'static str;
-    /// Bounded or unbounded.
-    const FAMILY: Family;
-    /// Whether this is one of wharf's own queues.
-    const WHARF: bool;
-
-    /// Builds the queue; bounded queues hold `capacity` values, unbounded ones ignore it.
-    fn build(capacity: usize) -> Self;
-    /// Pushes without waiting; hands the value back when full.
-    fn push(&self, value: u64) -> Result<(), u64>;
-    /// Pops without waiting; `None` when empty.
-    fn pop(&self) -> Option<u64>;
-
-    /// Values per batch in the throughput workloads: 0 for one value at a time; from 1 up,
-    /// producers push runs of this many with [`push_batch`](Self::push_batch) and consumers
-    /// pop with [`pop_batch`](Self::pop_batch) (a batch of 1 measures the batch path's own
-    /// cost); such a contender runs the throughput workloads only.
-    const BATCH: usize = 0;
-    /// Pushes values from the front of `values` while there is room, removing them; returns
-    /// how many. Only called when `BATCH > 0`.
-    fn push_batch(&self, values: &mut Vec<u64>) -> usize {
-        let _ = values;
-        unreachable!("{} does not move batches", Self::NAME)
-    }
-    /// Pops up to `limit` values onto `out`; returns how many. Only called when `BATCH > 0`.
-    fn pop_batch(&self, out: &mut Vec<u64>, limit: usize) -> usize {
-        let _ = (out, limit);
-        unreachable!("{} does not move batches", Self::NAME)
-    }
-}
-
 /// Number of retries that spin (one `spin_loop` hint each) before every retry yields.
 pub const SPIN_RETRIES: u32 = 100;
 
@@ -112,29 +120,6 @@ impl Wait {
         } else {
             thread::yield_now();
         }
-    }
-}
-
-/// Pushes `value`, waiting by [`Wait`] while the queue is full.
-#[inline]
-pub fn push_wait<Q: BenchQueue>(queue: &Q, value: u64) {
-    let mut value = value;
-    let mut wait = Wait::new();
-    while let Err(back) = queue.push(value) {
-        value = back;
-        wait.pause();
-    }
-}
-
-/// Pops a value, waiting by [`Wait`] while the queue is empty.
-#[inline]
-pub fn pop_wait<Q: BenchQueue>(queue: &Q) -> u64 {
-    let mut wait = Wait::new();
-    loop {
-        if let Some(value) = queue.pop() {
-            return value;
-        }
-        wait.pause();
     }
 }
 

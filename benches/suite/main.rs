@@ -24,7 +24,9 @@
 //! - `--quick`: a short smoke run (few rounds, tiny runs).
 //! - `--rounds N`: rounds (default [`DEFAULT_ROUNDS`]).
 //! - `--write-results`: rewrite `RESULTS.md` and `RESULTS.svg` (keeping the hand-written
-//!   analysis and the soak section).
+//!   analysis and the soak section), and the README's results summary (the block between
+//!   `<!-- results-summary -->` and `<!-- /results-summary -->`, see `summary.rs`) from the
+//!   same run.
 //! - `--ab BASE_SUITE_BINARY`: A/B of two builds (see `benches/ab.sh`, which builds the base):
 //!   every wharf contender runs as `KEY@head` (this binary) and `KEY@base` (the other), each run
 //!   in a child process of its binary, interleaved as usual, with an A/A row of head against
@@ -37,9 +39,13 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod comparisons;
+mod files;
 mod report;
+mod summary;
 
-use common::workloads::{self, atomic_ping_pong, Contender, Scale, Workload, WORKLOADS};
+use common::contender::{Contender, Scale, Workload};
+use common::queues::{self, atomic_ping_pong, timer_overhead_ns};
 use common::{async_channels, broadcast, channels, usage};
 use report::{Comparison, Results, Run};
 use std::fmt::Write as _;
@@ -72,12 +78,6 @@ const FIXED_FACTORS: &[(&str, f64)] = &[
     (channels::WAKE, 1.0 / 3.0),
     (channels::WAKE_P99, 1.0 / 3.0),
     ("blatency", 0.5),
-];
-
-/// Markers around the hand-written parts of RESULTS.md that `--write-results` keeps.
-const KEPT_SECTIONS: &[(&str, &str)] = &[
-    ("<!-- soak:begin -->", "<!-- soak:end -->"),
-    ("<!-- analysis:begin -->", "<!-- analysis:end -->"),
 ];
 
 /// Command-line options.
@@ -192,7 +192,7 @@ impl Entry {
     }
 
     fn applies(&self, workload: &Workload) -> bool {
-        self.only.map_or(true, |o| o.contains(&workload.key)) && applies(&self.contender, workload)
+        self.only.map_or(true, |o| o.contains(&workload.key)) && self.contender.applies(workload)
     }
 
     /// Runs once at `factor`.
@@ -208,23 +208,8 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
-/// Whether `contender` runs `workload`: the channel and broadcast sections pair their own
-/// contenders and workloads (and say where a reference takes part); the rest is the queues'.
-fn applies(contender: &Contender, workload: &Workload) -> bool {
-    if broadcast::is_workload(workload) || broadcast::is_contender(contender.key) {
-        return broadcast::applies(contender.key, workload);
-    }
-    if channels::is_channel(workload.key) || channels::is_channel(contender.key) {
-        return channels::applies(contender, workload);
-    }
-    if async_channels::is_async(workload.key) || async_channels::is_async(contender.key) {
-        return async_channels::applies(contender, workload);
-    }
-    contender.applies(workload)
-}
-
 fn all_contenders() -> Vec<Contender> {
-    let mut all = workloads::contenders();
+    let mut all = queues::contenders();
     all.extend(channels::contenders());
     all.extend(async_channels::contenders());
     all.extend(broadcast::contenders());
@@ -232,7 +217,7 @@ fn all_contenders() -> Vec<Contender> {
 }
 
 fn all_workloads() -> Vec<Workload> {
-    WORKLOADS
+    queues::WORKLOADS
         .iter()
         .chain(channels::WORKLOADS)
         .chain(async_channels::WORKLOADS)
@@ -257,7 +242,7 @@ struct Outcome {
 /// One run in this process.
 fn run_local(contender: &Contender, workload: &Workload, factor: f64) -> Outcome {
     let before = usage();
-    let sample = workloads::run(contender, workload, &Scale { factor });
+    let sample = contender.run(workload, &Scale { factor });
     Outcome {
         value: sample.value,
         ops: sample.ops,
@@ -405,12 +390,9 @@ fn calibrate(workload: &Workload, entries: &[&Entry], target: Duration, quick: b
     (CALIBRATION_FACTOR * target.as_secs_f64() / median).clamp(1e-4, 10.0)
 }
 
-fn main() {
-    let o = parse_args();
-    if let Some((w, c)) = &o.run_one {
-        run_one(w, c, o.factor);
-        return;
-    }
+/// The workloads and contenders the filters select (every one when none is given; the
+/// references always); exits if a filter matches nothing.
+fn select(o: &Options) -> (Vec<Workload>, Vec<Contender>) {
     let matches = |key: &str| o.filters.iter().any(|f| key.contains(f.as_str()));
     let (all_contenders, all_workloads) = (all_contenders(), all_workloads());
     for f in &o.filters {
@@ -429,26 +411,74 @@ fn main() {
         .filters
         .iter()
         .any(|f| all_contenders.iter().any(|c| c.key.contains(f.as_str())));
-    let workloads: Vec<Workload> = all_workloads
+    let workloads = all_workloads
         .iter()
         .filter(|w| !filter_w || matches(w.key))
         .copied()
         .collect();
-    let contenders: Vec<Contender> = all_contenders
+    let contenders = all_contenders
         .iter()
         .filter(|c| !filter_c || matches(c.key) || c.family == common::Family::Reference)
         .copied()
         .collect();
+    (workloads, contenders)
+}
+
+/// The interleaved rounds: in each, every workload runs once for every entry, in an order
+/// rotated (and on odd rounds reversed) by the round, a placement probe before each run.
+fn run_rounds(plan: &[(Workload, Vec<&Entry>, f64)], rounds: usize) -> Results {
+    let mut results = Results::default();
+    for round in 0..rounds {
+        let round_start = Instant::now();
+        let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+        for (w, es, factor) in plan {
+            let mut order = es.clone();
+            let shift = round % order.len();
+            order.rotate_left(shift);
+            if round % 2 == 1 {
+                // Odd rounds also reverse, so no entry always follows the same one.
+                order.reverse();
+            }
+            for e in order {
+                let probe_ns = atomic_ping_pong(PROBE_ROUND_TRIPS).value;
+                (lo, hi) = (lo.min(probe_ns), hi.max(probe_ns));
+                let r = e.run(w, *factor);
+                let run = Run {
+                    value: r.value,
+                    probe_ns,
+                    usage: r.usage,
+                    ops: r.ops,
+                };
+                results.runs.entry((w.key, e.key)).or_default().push(run);
+            }
+        }
+        eprintln!(
+            "round {}/{}: {:.1} s, placement probes {lo:.0}–{hi:.0} ns",
+            round + 1,
+            rounds,
+            round_start.elapsed().as_secs_f64()
+        );
+    }
+    results
+}
+
+fn main() {
+    let o = parse_args();
+    if let Some((w, c)) = &o.run_one {
+        run_one(w, c, o.factor);
+        return;
+    }
+    let (workloads, contenders) = select(&o);
     if o.soak {
         return soak(&o);
     }
     let entries = entries(&contenders, o.ab_base.as_deref());
     let comparisons = match o.ab_base {
         Some(_) => ab_comparisons(&entries),
-        None => report::comparisons(),
+        None => comparisons::comparisons(),
     };
 
-    let timer_ns = workloads::timer_overhead_ns();
+    let timer_ns = timer_overhead_ns();
     eprintln!(
         "wharf suite: {} workload(s), {} entries, {} round(s){}; {} CPUs; empty timed round \
          trip {timer_ns:.0} ns",
@@ -476,38 +506,7 @@ fn main() {
             Some((*w, es, factor))
         })
         .collect();
-    let mut results = Results::default();
-    for round in 0..o.rounds {
-        let round_start = Instant::now();
-        let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
-        for (w, es, factor) in &plan {
-            let mut order = es.clone();
-            let shift = round % order.len();
-            order.rotate_left(shift);
-            if round % 2 == 1 {
-                // Odd rounds also reverse, so no entry always follows the same one.
-                order.reverse();
-            }
-            for e in order {
-                let probe_ns = atomic_ping_pong(PROBE_ROUND_TRIPS).value;
-                (lo, hi) = (lo.min(probe_ns), hi.max(probe_ns));
-                let r = e.run(w, *factor);
-                let run = Run {
-                    value: r.value,
-                    probe_ns,
-                    usage: r.usage,
-                    ops: r.ops,
-                };
-                results.runs.entry((w.key, e.key)).or_default().push(run);
-            }
-        }
-        eprintln!(
-            "round {}/{}: {:.1} s, placement probes {lo:.0}–{hi:.0} ns",
-            round + 1,
-            o.rounds,
-            round_start.elapsed().as_secs_f64()
-        );
-    }
+    let results = run_rounds(&plan, o.rounds);
     let wall = began.elapsed().as_secs_f64();
     let keys: Vec<&'static str> = entries.iter().map(|e| e.key).collect();
     let names = |key: &str| {
@@ -530,7 +529,12 @@ fn main() {
     }
     if o.write_results {
         let chart = report::svg(&results, &workloads, &comparisons);
-        write_results(&o, &table, &chart, wall, timer_ns);
+        files::write_results(&o, &table, &chart, wall, timer_ns);
+        if o.ab_base.is_none() {
+            files::write_readme_summary(&o, &results, &summary, &names);
+        } else {
+            eprintln!("(an A/B run leaves the README's results summary as it is)");
+        }
     }
 }
 
@@ -550,9 +554,9 @@ fn soak(o: &Options) {
          row, 4 producers and 4 consumers on {} CPUs, every message verified (count, sum, sum \
          of squares, per-producer order); a failure aborts the run. Run on {}.\n\n\
          | workload | contender | messages | seconds | Mmsg/s | verified |\n|---|---|---:|---:|---:|---|\n",
-        KEPT_SECTIONS[0].0,
+        files::SOAK.0,
         common::cpus(),
-        command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+        files::command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
     );
     for (w, c) in pairs {
         let (Some(w), Some(c)) = (
@@ -567,7 +571,7 @@ fn soak(o: &Options) {
         let factor = SOAK_MESSAGES as f64 / w.ops as f64;
         eprint!("soak {} {} ...", w.key, c.name);
         let start = Instant::now();
-        let sample = workloads::run(c, w, &Scale { factor });
+        let sample = c.run(w, &Scale { factor });
         let secs = start.elapsed().as_secs_f64();
         eprintln!(" {} messages in {secs:.1} s, verified", sample.ops);
         let _ = writeln!(
@@ -579,99 +583,9 @@ fn soak(o: &Options) {
             report::fmt(sample.value)
         );
     }
-    md.push_str(KEPT_SECTIONS[0].1);
+    md.push_str(files::SOAK.1);
     println!("{md}");
     if o.write_results {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        let (b, e) = KEPT_SECTIONS[0];
-        let new = match (old.find(b), old.find(e)) {
-            (Some(i), Some(j)) if i < j => format!("{}{md}{}", &old[..i], &old[j + e.len()..]),
-            _ => format!("{old}\n{md}\n"),
-        };
-        std::fs::write(&path, new).expect("write RESULTS.md");
-        eprintln!("wrote the soak section of {}", path.display());
+        files::write_soak(&md);
     }
-}
-
-/// Runs a command and returns its trimmed standard output, or `"unknown"`.
-fn command_output(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// The sections of `old` between each pair of [`KEPT_SECTIONS`] markers (markers included),
-/// or a placeholder for the analysis.
-fn kept_sections(old: &str) -> String {
-    let mut kept = String::new();
-    for (i, (b, e)) in KEPT_SECTIONS.iter().enumerate() {
-        match (old.find(b), old.find(e)) {
-            (Some(x), Some(y)) if x < y => {
-                let heading = if i == 1 { "## Analysis\n\n" } else { "" };
-                let _ = writeln!(kept, "{heading}{}\n", &old[x..y + e.len()]);
-            }
-            _ if i == 1 => {
-                let _ = writeln!(
-                    kept,
-                    "## Analysis\n\n{b}\n_No analysis written yet. Text between these markers is \
-                     kept when the suite rewrites this file._\n{e}\n"
-                );
-            }
-            _ => {}
-        }
-    }
-    kept
-}
-
-fn write_results(o: &Options, table: &str, chart: &str, wall_secs: f64, timer_ns: f64) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (md_path, svg_path) = (root.join("RESULTS.md"), root.join("RESULTS.svg"));
-    let old = std::fs::read_to_string(&md_path).unwrap_or_default();
-    let md = format!(
-        "# wharf benchmark results\n\n\
-         Generated by `benches/suite/` (`--write-results`); everything outside the soak and \
-         Analysis sections is rewritten on each run. {rounds} interleaved rounds, each one \
-         short run of every contender on every workload, a placement probe before each run: \
-         compare ratios within this file, never absolute figures across runs.\n\n\
-         ## Machine and run\n\n\
-         - CPUs (nproc): {cpus}\n\
-         - CPU model: {model}\n\
-         - Compiler: {rustc}\n\
-         - Command: `{command}`\n\
-         - Date: {date}\n\
-         - Suite wall time: {wall_secs:.0} s; empty timed round trip (two `Instant::now()` + \
-         histogram record): {timer_ns:.0} ns\n\
-         - Throughput workloads report Mmsg/s from the earliest worker start to the last \
-         consumer's end; ping-pong the median round trip of the run; single-thread ns per \
-         push+pop pair. Every run verified count, sum, sum of squares and per-producer order.\n\n\
-         ![ratios](RESULTS.svg)\n\n\
-         ## Results\n\n{table}\n{kept}",
-        rounds = o.rounds,
-        cpus = common::cpus(),
-        model = cpu_model(),
-        rustc = command_output("rustc", &["-V"]),
-        command = o.command,
-        date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        kept = kept_sections(&old),
-    );
-    std::fs::write(&md_path, md).expect("write RESULTS.md");
-    std::fs::write(&svg_path, chart).expect("write RESULTS.svg");
-    eprintln!("wrote {} and {}", md_path.display(), svg_path.display());
 }

@@ -2,8 +2,8 @@
 //! per placement class, the targets' verdicts, the A/A calibration row, and the per-workload
 //! tables (with CPU time and context switches per message), as Markdown and as an SVG chart.
 
+use crate::common::contender::{Kind, Workload};
 use crate::common::stats::{self, Class, Interval, Rng, Sense, Verdict};
-use crate::common::workloads::{Kind, Workload, ATOMIC_KEY};
 use crate::common::Usage;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -54,6 +54,12 @@ impl Results {
 
     fn probes(&self) -> Vec<f64> {
         self.runs.values().flatten().map(|r| r.probe_ns).collect()
+    }
+
+    /// Runs whose placement probe put them near, mid and far.
+    pub fn placements(&self) -> [usize; 3] {
+        let probes = self.probes();
+        Class::ALL.map(|c| probes.iter().filter(|&&p| Class::of(p) == c).count())
     }
 }
 
@@ -215,6 +221,10 @@ pub struct Summary {
     pub unresolved: usize,
     /// A/A rows whose interval excluded 1.
     pub uncalibrated: Vec<String>,
+    /// Every pooled ratio of the report, by (comparison label, workload key), with the key of
+    /// the peer whose median was best: the README summary quotes these, so its figures are
+    /// the report's own.
+    pub pooled: BTreeMap<(String, &'static str), (Interval, &'static str)>,
 }
 
 /// The whole Markdown report.
@@ -259,6 +269,9 @@ pub fn markdown(
             c.label
         );
         for (w, cell) in &cells {
+            summary
+                .pooled
+                .insert((c.label.clone(), w.key), (cell.pooled, cell.peer));
             let verdict = if c.aa {
                 let ok = cell.calibrated();
                 if !ok {
@@ -403,7 +416,7 @@ fn probe_summary(out: &mut String, results: &Results) {
     if probes.is_empty() {
         return;
     }
-    let counts = Class::ALL.map(|c| probes.iter().filter(|&&p| Class::of(p) == c).count());
+    let counts = results.placements();
     let (lo, hi) = probes
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
@@ -536,254 +549,4 @@ pub fn svg(results: &Results, workloads: &[Workload], comparisons: &[Comparison]
     );
     let _ = writeln!(s, "</svg>");
     s
-}
-
-/// The comparisons of a normal run, with the issues' targets.
-/// A queue's batches of `n` against its peers moving one value at a time (they have no
-/// batches).
-fn batch_vs_peer(queue: &str, n: usize, wharf: &'static str, peers: &[&'static str]) -> Comparison {
-    let who = match peers {
-        [one] => one.to_string(),
-        _ => format!("best of {}", peers.join(", ")),
-    };
-    Comparison::new(
-        format!("{queue}, batches of {n} ÷ {who} (one at a time: no batches)"),
-        wharf,
-        peers,
-    )
-}
-
-/// A queue's batches of `n` against its own single operations.
-fn batch_vs_single(queue: &str, n: usize, wharf: &'static str, single: &'static str) -> Comparison {
-    Comparison::new(
-        format!("{queue}, batches of {n} ÷ wharf {queue} one at a time"),
-        wharf,
-        &[single],
-    )
-}
-
-pub fn comparisons() -> Vec<Comparison> {
-    let queue_targets: fn(&str) -> Option<f64> = |w| match w {
-        "1p1c" | "2p2c" | "4p1c" => Some(1.3),
-        "4p4c" | "8p8c" => Some(2.0),
-        _ => None,
-    };
-    let channel_targets: fn(&str) -> Option<f64> = |w| match w {
-        "chan-1p1c" | "chan-2p2c" | "chan-4p4c" | "chan-4p1c" | "chan-8p8c" => Some(1.25),
-        _ => None,
-    };
-    let async_targets: fn(&str) -> Option<f64> = |w| match w {
-        "async-1p1c" | "async-2p2c" | "async-4p4c" | "async-4p1c" | "async-thread2task"
-        | "async-task2thread" => Some(1.25),
-        _ => None,
-    };
-    vec![
-        Comparison::new(
-            "A/A: wharf ArrayQueue against itself",
-            "wharf-array",
-            &[crate::AA_KEY],
-        )
-        .aa(),
-        Comparison::new(
-            "ArrayQueue ÷ crossbeam ArrayQueue",
-            "wharf-array",
-            &["crossbeam-array"],
-        )
-        .target(queue_targets),
-        Comparison::new(
-            "ArrayQueue ÷ concurrent-queue bounded",
-            "wharf-array",
-            &["cq-bounded"],
-        ),
-        Comparison::new(
-            "LinkedQueue ÷ best of SegQueue, concurrent-queue unbounded",
-            "wharf-linked",
-            &["crossbeam-seg", "cq-unbounded"],
-        )
-        .target(|w| match w {
-            "1p1c" | "2p2c" | "4p4c" | "4p1c" | "8p8c" => Some(1.25),
-            _ => None,
-        }),
-        batch_vs_peer("ArrayQueue", 1, "wharf-array-b1", &["crossbeam-array"]),
-        batch_vs_single("ArrayQueue", 1, "wharf-array-b1", "wharf-array"),
-        batch_vs_peer("ArrayQueue", 8, "wharf-array-b8", &["crossbeam-array"]),
-        batch_vs_single("ArrayQueue", 8, "wharf-array-b8", "wharf-array"),
-        batch_vs_peer("ArrayQueue", 32, "wharf-array-b32", &["crossbeam-array"]),
-        batch_vs_single("ArrayQueue", 32, "wharf-array-b32", "wharf-array")
-            .target(|w| (w == "1p1c").then_some(3.0)),
-        batch_vs_peer("ArrayQueue", 256, "wharf-array-b256", &["crossbeam-array"]),
-        batch_vs_single("ArrayQueue", 256, "wharf-array-b256", "wharf-array"),
-        batch_vs_peer(
-            "LinkedQueue",
-            1,
-            "wharf-linked-b1",
-            &["crossbeam-seg", "cq-unbounded"],
-        ),
-        batch_vs_single("LinkedQueue", 1, "wharf-linked-b1", "wharf-linked"),
-        batch_vs_peer(
-            "LinkedQueue",
-            8,
-            "wharf-linked-b8",
-            &["crossbeam-seg", "cq-unbounded"],
-        ),
-        batch_vs_single("LinkedQueue", 8, "wharf-linked-b8", "wharf-linked"),
-        batch_vs_peer(
-            "LinkedQueue",
-            32,
-            "wharf-linked-b32",
-            &["crossbeam-seg", "cq-unbounded"],
-        ),
-        batch_vs_single("LinkedQueue", 32, "wharf-linked-b32", "wharf-linked")
-            .target(|w| (w == "1p1c").then_some(3.0)),
-        batch_vs_peer(
-            "LinkedQueue",
-            256,
-            "wharf-linked-b256",
-            &["crossbeam-seg", "cq-unbounded"],
-        ),
-        batch_vs_single("LinkedQueue", 256, "wharf-linked-b256", "wharf-linked"),
-        Comparison::new(
-            "ArrayQueue ping-pong ÷ bare atomic (cost)",
-            "wharf-array",
-            &[ATOMIC_KEY],
-        )
-        .only(&["pingpong"])
-        .cost()
-        .target(|_| Some(1.2)),
-        Comparison::new(
-            "channel bounded ÷ best of crossbeam-channel, kanal",
-            "chan-wharf",
-            &["chan-crossbeam", "chan-kanal"],
-        )
-        .target(channel_targets),
-        Comparison::new(
-            "channel unbounded ÷ best of crossbeam-channel, kanal",
-            "chan-wharf-unb",
-            &["chan-crossbeam-unb", "chan-kanal-unb"],
-        )
-        .target(channel_targets),
-        Comparison::new(
-            "select! ÷ crossbeam-channel select! (bounded)",
-            "chan-wharf",
-            &["chan-crossbeam"],
-        )
-        .only(&["chan-select"])
-        .target(|_| Some(1.25)),
-        Comparison::new(
-            "select! ÷ crossbeam-channel select! (unbounded)",
-            "chan-wharf-unb",
-            &["chan-crossbeam-unb"],
-        )
-        .only(&["chan-select"])
-        .target(|_| Some(1.25)),
-        Comparison::new(
-            "rendezvous channel ÷ crossbeam-channel bounded(0)",
-            "chan-wharf-zero",
-            &["chan-crossbeam-zero"],
-        )
-        .target(|w| match w {
-            "chan-pingpong" | "chan-2p2c" => Some(1.25),
-            _ => None,
-        }),
-        Comparison::new(
-            "rendezvous channel ÷ best of kanal, flume bounded(0)",
-            "chan-wharf-zero",
-            &["chan-kanal-zero", "chan-flume-zero"],
-        ),
-        Comparison::new(
-            "channel ping-pong ÷ bare atomic (cost)",
-            "chan-wharf",
-            &[ATOMIC_KEY],
-        )
-        .only(&["chan-pingpong"])
-        .cost()
-        .target(|_| Some(1.5)),
-        Comparison::new(
-            "broadcast (SpinPark) ÷ disruptor (SP for 1 publisher, MP for 2)",
-            "wharf-bcast",
-            &["disruptor"],
-        )
-        .only(&["b1to2", "b1to4", "b2to2"])
-        .target(|w| match w {
-            "b2to2" => Some(2.0),
-            _ => Some(1.25),
-        }),
-        Comparison::new(
-            "broadcast (SpinYield) ÷ disruptor",
-            "wharf-bcast-yield",
-            &["disruptor"],
-        )
-        .only(&["b1to2", "b1to4", "b2to2"]),
-        Comparison::new("broadcast (SpinPark) ÷ bus", "wharf-bcast", &["bus"])
-            .only(&["b1to2", "b1to4"]),
-        Comparison::new(
-            "broadcast (SpinPark) ÷ tokio broadcast (publisher waits on len())",
-            "wharf-bcast",
-            &["tokio-bcast"],
-        )
-        .only(&["b1to2", "b1to4"]),
-        Comparison::new(
-            "broadcast lossy ÷ tokio broadcast (both lossy)",
-            "wharf-bcast-lossy",
-            &["tokio-bcast-lossy"],
-        )
-        .only(&["blossy1to2"])
-        .target(|_| Some(4.0)),
-        Comparison::new(
-            "broadcast (SpinPark) ÷ disruptor BusySpin (budgeted)",
-            "wharf-bcast",
-            &["disruptor-busyspin"],
-        ),
-        Comparison::new(
-            "broadcast (SpinPark) ÷ crossbeam-channel fan-out",
-            "wharf-bcast",
-            &["crossbeam-fanout"],
-        ),
-        Comparison::new(
-            "broadcast latency ÷ best peer",
-            "wharf-bcast",
-            &["disruptor", "bus", "tokio-bcast", "crossbeam-fanout"],
-        )
-        .only(&["blatency"]),
-        Comparison::new(
-            "async bounded ÷ best of tokio mpsc, async-channel, flume, kanal",
-            "async-wharf",
-            &["async-tokio", "async-achan", "async-flume", "async-kanal"],
-        )
-        .only(&[
-            "async-1p1c",
-            "async-2p2c",
-            "async-4p4c",
-            "async-4p1c",
-            "async-thread2task",
-            "async-task2thread",
-        ])
-        .target(async_targets),
-        Comparison::new(
-            "async unbounded ÷ best of tokio mpsc, async-channel, flume, kanal",
-            "async-wharf-unb",
-            &[
-                "async-tokio-unb",
-                "async-achan-unb",
-                "async-flume-unb",
-                "async-kanal-unb",
-            ],
-        )
-        .target(async_targets),
-        Comparison::new(
-            "async ping-pong ÷ best of tokio mpsc, async-channel, flume, kanal (cost)",
-            "async-wharf",
-            &["async-tokio", "async-achan", "async-flume", "async-kanal"],
-        )
-        .only(&["async-pingpong"])
-        .cost()
-        .target(|_| Some(1.0)),
-        Comparison::new(
-            "channel wake-up latency ÷ best of crossbeam-channel, flume, kanal",
-            "chan-wharf",
-            &["chan-crossbeam", "chan-flume", "chan-kanal"],
-        )
-        .only(&["chan-wake", "chan-wake-p99"])
-        .target(|_| Some(1.0)),
-    ]
 }
