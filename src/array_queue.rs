@@ -1,35 +1,61 @@
 //! A bounded multi-producer multi-consumer ring: the internals. What a user needs (the
 //! algorithm in brief, progress, memory) is on [`ArrayQueue`]'s own docs.
 //!
-//! # Positions and stamps
+//! # Positions, stamps and claims
 //!
-//! Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010). A producer
-//! claims position `p` by moving `tail` from `p` to `p + 1` with a compare-and-swap, but only
-//! once the stamp of slot `p mod cap` says the slot is empty for `p`; it then writes the value
-//! and publishes it by setting the stamp to `p + 1`. A consumer mirrors this with `head`, and
-//! after reading sets the stamp to `p + lap`, the empty mark for the slot's next turn. The
-//! stamp is the only hand-off between a producer and a consumer of one slot.
+//! The ring follows Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net,
+//! 2010) in its slots: each carries a stamp saying which position it is ready for, and a
+//! producer and a consumer of one slot meet only at that stamp. It differs in where a
+//! position is claimed. In Vyukov's queue (and crossbeam's) a producer claims position `p` by
+//! a compare-and-swap of the shared `tail`, and a consumer that finds its slot unwritten
+//! must load `tail` (after a fence) to tell "empty" from "a producer is still writing",
+//! which takes the producers' line away from them on every empty poll; a full producer
+//! likewise loads `head`. Here the claim is a compare-and-swap of the slot's stamp itself
+//! (from `EMPTY` to `WRITING` for a producer, `FULL` to `READING` for a consumer; see
+//! `stamp.rs`), and `head` and `tail` are hints: where the next consumer (producer) should
+//! start looking, stored with a plain (Release) store after each claim. Because each side claims its
+//! positions in order, the one stamp at a thread's position answers for the whole queue: a
+//! consumer that finds it `EMPTY` has found an empty queue, a producer that finds the
+//! previous lap's value unclaimed has found a full one. Neither side ever reads the other
+//! side's hint. A claim is still one compare-and-swap per operation, as in Vyukov's queue,
+//! and the hint store a plain store; what is saved is every poll's trip to the other side's
+//! line (and the fence before it). This is what the `wharf-array` rows of RESULTS.md
+//! measure against crossbeam's `ArrayQueue` (same slots, claims on the counters).
+//!
+//! A hint can lag: a claimer preempted between its compare-and-swap and its store writes an
+//! old position when it resumes. A thread that finds its position claimed moves on (to the
+//! next position, or past a batch's run; to the hint, if it finds itself a lap or more
+//! behind), so a stale hint costs a walk over claimed slots, never a wrong answer. The lag is
+//! at most a lap: while the preempted claimer's slot is mid-operation, the other side cannot
+//! pass it. The hints are stored with Release and loaded with Acquire, so a thread that
+//! starts at a hinted position has seen every claim before it (loom found `len` answering 2
+//! for a queue that never held more than one value with Relaxed hints).
 //!
 //! A position is `lap + index`, where `index < cap` sits in the low bits and the lap counts in
 //! multiples of `one_lap`, a power of two, so the slot of a position is found with a mask (no
 //! division on the hot path). When `cap` is a power of two (and at least 2), `one_lap == cap`
-//! and positions are plain counters, as in Vyukov's original: a slot's three stamps `p`,
-//! `p + 1` and `p + cap` stay distinct. For any other capacity, `one_lap` is the smallest power
+//! and positions are plain counters. For any other capacity, `one_lap` is the smallest power
 //! of two above `cap`, so `index + 1` never carries into the lap bits, and advancing past the
-//! last index skips the `one_lap - cap` unused indices in one add. Laps wrap around `usize`
-//! harmlessly: stamps are only compared for equality.
+//! last index skips the `one_lap - cap` unused indices in one add. Positions wrap around
+//! `usize` harmlessly: they are only compared by their (small) signed distance.
 //!
 //! # Where a thread waits
 //!
-//! A consumer that finds a slot claimed but not yet written (or a producer that finds one
-//! claimed by a consumer of the previous lap not yet freed) waits in `pop_slow` (`push_slow`)
-//! with a back-off that spins, then yields; that is the stall the type's progress section
-//! describes. Nothing waits in the kernel.
+//! A consumer that finds its slot claimed by a producer and not yet written (or a producer
+//! that finds it still being read out by a consumer of the previous lap) waits in `pop_slow`
+//! (`push_slow`) with a back-off that spins, then yields; that is the stall the type's
+//! progress section describes. A thread never waits for another thread of its own side: it
+//! moves past a claimed position. Nothing waits in the kernel.
 //!
 //! # Capacity 1
 //!
-//! A queue of capacity 1 is a single slot whose stamp is a four-state word (see `single.rs`):
-//! a hand-off then moves one cache line instead of three, which halves a ping-pong round trip.
+//! A queue of capacity 1 is a single slot whose stamp is a four-state word (see `single.rs`),
+//! with no hints to update.
+//!
+//! # Where the head and tail are
+//!
+//! `frontier.rs` walks from the hints to the real head and tail for `len`, `is_empty`,
+//! `is_full` and the `&mut` paths.
 //!
 //! # Exclusive access
 //!
@@ -42,24 +68,30 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{fence, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::loom::{AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::padded_slice::PaddedSlice;
 use crate::Queue;
 
 mod batch;
 mod exclusive;
+mod frontier;
 mod single;
+mod stamp;
+
+use stamp::{stamp, Pop, Push, EMPTY, FULL, READING, WRITING};
 
 pub use exclusive::IntoIter;
 
 /// One cell of the ring.
 struct Slot<T> {
-    /// The position this slot is ready for: equal to a position `p` when empty and awaiting
-    /// the producer of `p`; `p + 1` when it holds the value pushed at `p`. (At capacity 1,
-    /// one of the four states of `single` instead.)
+    /// The position this slot is on and its state, `position * 4 + state` (see `stamp.rs`):
+    /// `EMPTY` awaiting the position's producer, `WRITING` claimed by it, `FULL` holding its
+    /// value, `READING` claimed by a consumer; after the read, `EMPTY` for the same index one
+    /// lap later. (At capacity 1, one of the four states of `single` instead.)
     stamp: AtomicUsize,
-    /// The value, initialised exactly when `stamp == p + 1` for the slot's current position
-    /// (at capacity 1: when the state is `FULL`, or while its holder moves the value).
+    /// The value, initialised exactly when the stamp is `FULL` for the slot's position, or
+    /// `WRITING`/`READING` once its claimer has written it / until its claimer reads it (at
+    /// capacity 1: when the state is `FULL`, or while its holder moves the value).
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
@@ -72,18 +104,22 @@ struct Slot<T> {
 ///
 /// # Algorithm
 ///
-/// Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010): a ring of
-/// `capacity` slots, each with a sequence *stamp* that says which position the slot is ready
-/// for. A push claims the next position by a compare-and-swap of the shared `tail` counter,
-/// once the slot's stamp says it is empty for that position, then writes the value and marks
-/// the stamp full. A pop does the same with `head` and marks the slot empty for its next
-/// turn, one lap later. A producer and a consumer meet only at the stamp of their slot;
-/// `head` and `tail` sit on cache lines of their own.
+/// A ring of `capacity` slots after Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC
+/// queue", 1024cores.net, 2010), each slot with a *stamp* that names the position the slot
+/// is on and its state: empty, being written, full, or being read. A push claims the next
+/// position with a compare-and-swap of that slot's stamp from empty to being-written, then
+/// writes the value and marks it full; a pop claims a full slot the same way, reads it, and
+/// marks it empty for its next turn, one lap later. Unlike Vyukov's queue (and crossbeam's),
+/// `head` and `tail` are only hints of where to look, so a pop that finds the queue empty
+/// reads nothing the producers write but the slot it would take, and a push that finds it
+/// full nothing the consumers write: an idle side does not take cache lines away from a busy
+/// one. Each side claims positions in order, so the stamp of the next position decides
+/// "empty" and "full" as exactly as a counter would.
 ///
 /// A full queue hands the value back (`push`) or evicts the oldest value
 /// ([`force_push`](Self::force_push)); nothing blocks. A queue of capacity 1 is one slot with
-/// a four-state word in place of the stamp and the counters, so that a hand-off between two
-/// threads moves a single cache line.
+/// a four-state word and no hints, so that a hand-off between two threads moves a single
+/// cache line.
 ///
 /// # Progress
 ///
@@ -91,8 +127,9 @@ struct Slot<T> {
 /// claiming a slot but before publishing it leaves a hole: consumers that reach that slot
 /// wait (spinning, then yielding) until the producer runs again. The same holds for a
 /// consumer preempted between claiming and freeing a slot, which stalls producers one lap
-/// later. No operation ever blocks in the kernel, and `push`/`pop` on an uncontended queue
-/// finish in a bounded number of steps; but under oversubscription (more runnable threads
+/// later. Threads of one side never wait for each other: a push (pop) that finds a position
+/// taken moves on to the next. No operation ever blocks in the kernel, and `push`/`pop` on an
+/// uncontended queue finish in a bounded number of steps; but under oversubscription (more runnable threads
 /// than cores) a preempted thread can delay others by a scheduler time slice. If that matters
 /// more than throughput, prefer [`LinkedQueue`](crate::LinkedQueue), whose stalled operations
 /// are skipped rather than waited for.
@@ -101,7 +138,7 @@ struct Slot<T> {
 ///
 /// [`new`](Self::new) allocates all `capacity` slots at once (each a `T` and a `usize`
 /// stamp, so `capacity * size_of::<(usize, T)>()` bytes or so, plus two cache-line-padded
-/// counters); the queue never allocates or frees again until it is dropped. Values still in
+/// hints); the queue never allocates or frees again until it is dropped. Values still in
 /// the queue are dropped with it, each exactly once.
 ///
 /// # Examples
@@ -119,20 +156,25 @@ struct Slot<T> {
 /// assert_eq!(q.pop(), None);
 /// ```
 //
-// Invariants:
-// - `head` and `tail` are positions (`lap | index`, see the module docs); the queue holds the
-//   values at positions `head..tail`, so `tail - head` (in slots) is at most `cap`.
-// - Except at capacity 1: then `head` and `tail` stay at `single::SENTINEL`, which makes
-//   every fast path fail over to a slow path, and the slot's stamp is the state of `single`.
-// - For capacities of 2 or more: a slot's value is initialised if and only if its stamp is
-//   one past its position; only the thread whose compare-and-swap moved `tail` off position
-//   `p` writes slot `p`, and only the one that moved `head` off `p` reads it. (At capacity 1
-//   the state word's compare-and-swaps play that part; see `single`.)
+// Invariants (capacities of 2 or more; at capacity 1 see `single`):
+// - Each side claims positions in order: a producer (consumer) claims `p` only after `p`'s
+//   predecessor is claimed by a producer (consumer). Call the first position no producer
+//   has claimed the tail, and the first no consumer has claimed the head; the queue holds
+//   the values of positions `head..tail`, at most `cap` of them.
+// - `self.tail` and `self.head` are hints: positions at or behind the tail and head
+//   (whoever claims `p` stores its successor there), never ahead of them.
+// - Only the thread whose compare-and-swap moved a slot's stamp to `WRITING` (a run's first
+//   slot: to a run marker) writes the slot's value, and only the one that moved it to
+//   `READING` reads it; a slot's value is initialised exactly while the stamp says so (see
+//   `Slot::value`).
+// - At capacity 1 `head` and `tail` stay at `single::SENTINEL`, which makes every fast path
+//   fail over to a slow path, and the slot's stamp is the state of `single`.
 pub struct ArrayQueue<T> {
-    /// The position of the next value to pop. Padded so consumers do not share a line with
-    /// producers.
+    /// A hint: at or behind the first position no consumer has claimed, where a pop starts
+    /// looking. Written only by consumers; padded so they do not share a line with producers.
     head: CachePadded<AtomicUsize>,
-    /// The position the next value will be pushed to.
+    /// A hint: at or behind the first position no producer has claimed, where a push starts
+    /// looking. Written only by producers.
     tail: CachePadded<AtomicUsize>,
     /// The ring; `buffer.len() == cap`. On cache lines of its own, so that no other
     /// allocation's writes take its lines from the queue's users (see `padded_slice`).
@@ -242,9 +284,11 @@ impl<T> ArrayQueue<T> {
         if cap >= 2 && cap.is_power_of_two() {
             return cap;
         }
+        // A lap must stay far below the stamps' range (`stamp.rs` compares positions four
+        // times over, as `isize`).
         cap.checked_add(1)
             .and_then(usize::checked_next_power_of_two)
-            .filter(|&one_lap| one_lap <= isize::MAX as usize)
+            .filter(|&one_lap| one_lap <= isize::MAX as usize / 8)
             .unwrap_or_else(|| panic!("ArrayQueue capacity {cap} is too large"))
     }
 
@@ -260,7 +304,7 @@ impl<T> ArrayQueue<T> {
             stamp: AtomicUsize::new(if cap == 1 {
                 single::INITIAL
             } else {
-                start.wrapping_add(i)
+                stamp(start.wrapping_add(i), EMPTY)
             }),
             value: UnsafeCell::new(MaybeUninit::uninit()),
         })
@@ -296,23 +340,30 @@ impl<T> ArrayQueue<T> {
     /// ```
     #[inline]
     pub fn push(&self, value: T) -> Result<(), T> {
-        // One straight-line attempt; contention, a full queue or a slow neighbour go to the
-        // loop in `push_slow`.
-        let tail = self.tail.load(Ordering::Relaxed);
-        let slot = self.laps.slot(&self.buffer, tail);
-        let next = self.laps.advance(tail);
-        // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's read
-        // of the previous value happens before our write.
-        if slot.stamp.load(Ordering::Acquire) == tail
-            // SeqCst: as in `push_slow`.
-            && self
-                .tail
-                .compare_exchange_weak(tail, next, Ordering::SeqCst, Ordering::Relaxed)
+        // One straight-line attempt at the hinted position; a claimed position, a full queue
+        // or a slow neighbour go to the loop in `push_slow`.
+        // Acquire: pairs with the Release hint store of the claimer of `pos`'s predecessor,
+        // so that every claim before `pos` happens before our look at `pos`'s stamp.
+        let pos = self.tail.load(Ordering::Acquire);
+        let slot = self.laps.slot(&self.buffer, pos);
+        let empty = stamp(pos, EMPTY);
+        // Relaxed: a first look; the compare-and-swap decides and synchronises.
+        if slot.stamp.load(Ordering::Relaxed) == empty
+            // SeqCst: the push takes effect here, in the single order `pop`'s answer of
+            // "empty" is read in (see `Queue::__seqcst_handoff`). Acquire (implied): pairs
+            // with the Release store of `EMPTY` in `empty`, so the previous lap's reader is
+            // done with the slot before we write it.
+            && slot
+                .stamp
+                .compare_exchange_weak(empty, empty | WRITING, Ordering::SeqCst, Ordering::Relaxed)
                 .is_ok()
         {
-            // SAFETY: our CAS moved `tail` off `tail` while the stamp said the slot was empty
-            // for it, so the slot is ours to fill.
-            unsafe { Self::fill(slot, tail, value) };
+            // Release: a thread that starts at the hinted position has seen our claim (and,
+            // through it, every claim before ours).
+            self.tail.store(self.laps.advance(pos), Ordering::Release);
+            // SAFETY: our compare-and-swap moved the stamp from `EMPTY` to `WRITING` for
+            // `pos`, so the slot is ours to fill.
+            unsafe { Self::fill(slot, pos, value) };
             return Ok(());
         }
         self.push_slow(value)
@@ -322,15 +373,16 @@ impl<T> ArrayQueue<T> {
     ///
     /// # Safety
     ///
-    /// The caller moved `tail` off `pos` while the slot's stamp was `pos` (empty for `pos`), so
-    /// no other thread reads or writes the slot's value until the stamp says otherwise.
+    /// The caller moved the slot's stamp from `EMPTY` for `pos` to `WRITING` (or to a run
+    /// marker whose run holds `pos`), so no other thread reads or writes the slot's value
+    /// until the stamp says `FULL`.
     #[inline(always)]
     unsafe fn fill(slot: &Slot<T>, pos: usize, value: T) {
         // SAFETY: the caller owns the slot (above), and it holds no value.
         slot.value
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-        // Release: publishes the value to the Acquire stamp load in `pop`.
-        slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
+        // Release: publishes the value to the consumer's Acquire compare-and-swap.
+        slot.stamp.store(stamp(pos, FULL), Ordering::Release);
     }
 
     #[cold]
@@ -339,48 +391,33 @@ impl<T> ArrayQueue<T> {
             return single::push(&self.buffer[0], value);
         }
         let backoff = Backoff::new();
-        let mut tail = self.tail.load(Ordering::Relaxed);
+        // Acquire: as in `push`.
+        let mut pos = self.tail.load(Ordering::Acquire);
         loop {
-            let slot = self.laps.slot(&self.buffer, tail);
-            // Acquire: pairs with the Release store of the stamp in `pop`, so the consumer's
-            // read of the previous value happens before our write.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == tail {
-                let next = self.laps.advance(tail);
-                // SeqCst: with the fence in `pop`'s empty check, a consumer that sees the slot
-                // empty and then `tail` unmoved really saw an empty queue.
-                match self.tail.compare_exchange_weak(
-                    tail,
-                    next,
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: our CAS moved `tail` off `tail` while the stamp was `tail`.
-                        unsafe { Self::fill(slot, tail, value) };
+            let slot = self.laps.slot(&self.buffer, pos);
+            // SeqCst: an answer of "full" is decided by this load, in the single order the
+            // consumers' claims are made in (see `Queue::__seqcst_handoff`).
+            let seen = slot.stamp.load(Ordering::SeqCst);
+            match self.laps.for_push(pos, seen) {
+                Push::Claim => {
+                    // SeqCst and Acquire: as in `push`. Relaxed on failure: we look again.
+                    if slot
+                        .stamp
+                        .compare_exchange(seen, seen | WRITING, Ordering::SeqCst, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        // Release: as in `push`.
+                        self.tail.store(self.laps.advance(pos), Ordering::Release);
+                        // SAFETY: our compare-and-swap moved the stamp from `EMPTY` to
+                        // `WRITING` for `pos`.
+                        unsafe { Self::fill(slot, pos, value) };
                         return Ok(());
                     }
-                    Err(current) => {
-                        tail = current;
-                        backoff.spin();
-                    }
                 }
-            } else if stamp.wrapping_add(self.laps.one_lap) == tail.wrapping_add(1) {
-                // The slot still holds the value pushed one lap ago: the queue may be full.
-                // SeqCst fence: orders our stamp load before the `head` load, pairing with the
-                // SeqCst CAS on `head` in `pop`.
-                fence(Ordering::SeqCst);
-                let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(self.laps.one_lap) == tail {
-                    return Err(value);
-                }
-                backoff.spin();
-                tail = self.tail.load(Ordering::Relaxed);
-            } else {
-                // Another producer claimed this position and is writing, or a consumer of the
-                // previous lap has not freed the slot yet: wait for it.
-                backoff.snooze();
-                tail = self.tail.load(Ordering::Relaxed);
+                Push::Skip(next) => pos = next,
+                Push::Behind => pos = self.ahead_of(&self.tail, self.laps.advance(pos)),
+                Push::Full => return Err(value),
+                Push::Wait => backoff.snooze(),
             }
         }
     }
@@ -401,65 +438,74 @@ impl<T> ArrayQueue<T> {
             return single::force_push(&self.buffer[0], value);
         }
         let backoff = Backoff::new();
-        let mut tail = self.tail.load(Ordering::Relaxed);
+        // Acquire: as in `push`.
+        let mut pos = self.tail.load(Ordering::Acquire);
         loop {
-            let slot = self.laps.slot(&self.buffer, tail);
-            // Acquire: as in `push`; also makes the evicted value visible to us below.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            let next = self.laps.advance(tail);
-            if stamp == tail {
-                // SeqCst: as in `push`.
-                match self.tail.compare_exchange_weak(
-                    tail,
-                    next,
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: our CAS moved `tail` off `tail` while the stamp was `tail`.
-                        unsafe { Self::fill(slot, tail, value) };
+            let slot = self.laps.slot(&self.buffer, pos);
+            // SeqCst: as in `push_slow`.
+            let seen = slot.stamp.load(Ordering::SeqCst);
+            let oldest = pos.wrapping_sub(self.laps.one_lap);
+            match self.laps.for_push(pos, seen) {
+                Push::Claim => {
+                    // SeqCst and Acquire: as in `push`. Relaxed on failure: we look again.
+                    if slot
+                        .stamp
+                        .compare_exchange(seen, seen | WRITING, Ordering::SeqCst, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        // Release: as in `push`.
+                        self.tail.store(self.laps.advance(pos), Ordering::Release);
+                        // SAFETY: our compare-and-swap moved the stamp from `EMPTY` to
+                        // `WRITING` for `pos`.
+                        unsafe { Self::fill(slot, pos, value) };
                         return None;
                     }
-                    Err(current) => {
-                        tail = current;
-                        backoff.spin();
+                }
+                // Full, and the oldest value (the previous lap's, in this very slot) is
+                // settled: pop it and push ours in one compare-and-swap, from `FULL` for
+                // `oldest` (a consumer's claim of `oldest`) to `WRITING` for `pos` (a
+                // producer's claim of `pos`). Every position before `oldest` is claimed by a
+                // consumer already (a producer claimed `oldest + cap - 1`, whose slot needed
+                // its previous value read), so `oldest` is the head and the claims stay in
+                // order on both sides.
+                Push::Full if seen == stamp(oldest, FULL) => {
+                    // SeqCst: the eviction and the push take effect here. Acquire (implied):
+                    // pairs with the Release store of `FULL`, so the evicted value is visible.
+                    // Relaxed on failure: we look again.
+                    if slot
+                        .stamp
+                        .compare_exchange(
+                            seen,
+                            stamp(pos, WRITING),
+                            Ordering::SeqCst,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
+                    {
+                        // Release: hints, as in `push`. The head's only if it still points at
+                        // `oldest`, so that an eviction never moves it back. Relaxed on
+                        // failure: nothing to do.
+                        let _ = self.head.compare_exchange(
+                            oldest,
+                            self.laps.advance(oldest),
+                            Ordering::Release,
+                            Ordering::Relaxed,
+                        );
+                        self.tail.store(self.laps.advance(pos), Ordering::Release);
+                        // SAFETY: the stamp was `FULL` for `oldest`, so the slot holds that
+                        // initialised value, and our compare-and-swap made the slot ours.
+                        let old = slot.value.with_mut(|p| unsafe {
+                            core::mem::replace(&mut *p, MaybeUninit::new(value)).assume_init()
+                        });
+                        // Release: publishes our value to the consumer of `pos`.
+                        slot.stamp.store(stamp(pos, FULL), Ordering::Release);
+                        return Some(old);
                     }
                 }
-            } else if stamp.wrapping_add(self.laps.one_lap) == tail.wrapping_add(1) {
-                // Full if `head` is exactly one lap behind `tail`. Then we pop the oldest
-                // (at `oldest`, in this very slot) by moving `head`, exactly as a consumer
-                // would, and reuse the slot for our value without ever marking it empty.
-                let oldest = tail.wrapping_sub(self.laps.one_lap);
-                // SeqCst: a consumer's CAS on `head` and ours are ordered; the winner owns
-                // the oldest value.
-                if self
-                    .head
-                    .compare_exchange_weak(
-                        oldest,
-                        self.laps.advance(oldest),
-                        Ordering::SeqCst,
-                        Ordering::Relaxed,
-                    )
-                    .is_ok()
-                {
-                    // No producer can move `tail` off `tail` now: they need the stamp to equal
-                    // `tail`, and only we will change it. So a plain store claims the position.
-                    // SeqCst: keeps `tail` in the single order that `pop`'s empty check reads.
-                    self.tail.store(next, Ordering::SeqCst);
-                    // SAFETY: moving `head` off `oldest` gave us the value there (stamp was
-                    // `oldest + 1`, so it is initialised), and moving `tail` gave us the slot.
-                    let old = slot.value.with_mut(|p| unsafe {
-                        core::mem::replace(&mut *p, MaybeUninit::new(value)).assume_init()
-                    });
-                    // Release: publishes our value to the consumer of position `tail`.
-                    slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
-                    return Some(old);
-                }
-                backoff.spin();
-                tail = self.tail.load(Ordering::Relaxed);
-            } else {
-                backoff.snooze();
-                tail = self.tail.load(Ordering::Relaxed);
+                Push::Skip(next) => pos = next,
+                Push::Behind => pos = self.ahead_of(&self.tail, self.laps.advance(pos)),
+                // The oldest value is still being written, or the slot still being read out.
+                Push::Full | Push::Wait => backoff.snooze(),
             }
         }
     }
@@ -476,21 +522,26 @@ impl<T> ArrayQueue<T> {
     /// ```
     #[inline]
     pub fn pop(&self) -> Option<T> {
-        // One straight-line attempt, as in `push`.
-        let head = self.head.load(Ordering::Relaxed);
-        let slot = self.laps.slot(&self.buffer, head);
-        let next = self.laps.advance(head);
-        // Acquire: pairs with the Release stamp store in `push`, making the value visible.
-        if slot.stamp.load(Ordering::Acquire) == head.wrapping_add(1)
-            // SeqCst: as in `pop_slow`.
-            && self
-                .head
-                .compare_exchange_weak(head, next, Ordering::SeqCst, Ordering::Relaxed)
+        // One straight-line attempt at the hinted position, as in `push`.
+        // Acquire: as in `push`.
+        let pos = self.head.load(Ordering::Acquire);
+        let slot = self.laps.slot(&self.buffer, pos);
+        let full = stamp(pos, FULL);
+        // Relaxed: a first look; the compare-and-swap decides and synchronises.
+        if slot.stamp.load(Ordering::Relaxed) == full
+            // SeqCst: the pop takes effect here, in the single order `push`'s answer of
+            // "full" is read in. Acquire (implied): pairs with the Release store of `FULL`
+            // in `fill`, making the value visible.
+            && slot
+                .stamp
+                .compare_exchange_weak(full, full | READING, Ordering::SeqCst, Ordering::Relaxed)
                 .is_ok()
         {
-            // SAFETY: our CAS moved `head` off `head` while the stamp said the slot held the
-            // value pushed at `head`.
-            return Some(unsafe { Self::empty(slot, head, self.laps.one_lap) });
+            // Release: as in `push`.
+            self.head.store(self.laps.advance(pos), Ordering::Release);
+            // SAFETY: our compare-and-swap moved the stamp from `FULL` to `READING` for
+            // `pos`, so the slot's value is initialised and ours.
+            return Some(unsafe { Self::empty(slot, pos, self.laps.one_lap) });
         }
         self.pop_slow()
     }
@@ -501,15 +552,16 @@ impl<T> ArrayQueue<T> {
     ///
     /// # Safety
     ///
-    /// The caller moved `head` off `pos` while the slot's stamp was `pos + 1` (full for
-    /// `pos`), so the value is initialised and no other thread touches it.
+    /// The caller moved the slot's stamp from `FULL` for `pos` to `READING` (or to a run
+    /// marker whose run holds `pos`), so the value is initialised and no other thread
+    /// touches it.
     #[inline(always)]
     unsafe fn empty(slot: &Slot<T>, pos: usize, one_lap: usize) -> T {
         // SAFETY: the caller owns the slot's initialised value (above).
         let value = slot.value.with(|p| unsafe { p.read().assume_init() });
         // Release: our read happens before the next lap's producer writes.
         slot.stamp
-            .store(pos.wrapping_add(one_lap), Ordering::Release);
+            .store(stamp(pos.wrapping_add(one_lap), EMPTY), Ordering::Release);
         value
     }
 
@@ -519,46 +571,32 @@ impl<T> ArrayQueue<T> {
             return single::pop(&self.buffer[0]);
         }
         let backoff = Backoff::new();
-        let mut head = self.head.load(Ordering::Relaxed);
+        // Acquire: as in `push`.
+        let mut pos = self.head.load(Ordering::Acquire);
         loop {
-            let slot = self.laps.slot(&self.buffer, head);
-            // Acquire: pairs with the Release stamp store in `push`, making the value visible.
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == head.wrapping_add(1) {
-                let next = self.laps.advance(head);
-                // SeqCst: pairs with the fence in `push`'s full check.
-                match self.head.compare_exchange_weak(
-                    head,
-                    next,
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: our CAS moved `head` off `head` while the stamp was
-                        // `head + 1`.
-                        return Some(unsafe { Self::empty(slot, head, self.laps.one_lap) });
-                    }
-                    Err(current) => {
-                        head = current;
-                        backoff.spin();
+            let slot = self.laps.slot(&self.buffer, pos);
+            // SeqCst: an answer of "empty" is decided by this load, in the single order the
+            // producers' claims are made in (see `Queue::__seqcst_handoff`).
+            let seen = slot.stamp.load(Ordering::SeqCst);
+            match self.laps.for_pop(pos, seen) {
+                Pop::Claim => {
+                    // SeqCst and Acquire: as in `pop`. Relaxed on failure: we look again.
+                    if slot
+                        .stamp
+                        .compare_exchange(seen, seen | READING, Ordering::SeqCst, Ordering::Relaxed)
+                        .is_ok()
+                    {
+                        // Release: as in `push`.
+                        self.head.store(self.laps.advance(pos), Ordering::Release);
+                        // SAFETY: our compare-and-swap moved the stamp from `FULL` to
+                        // `READING` for `pos`.
+                        return Some(unsafe { Self::empty(slot, pos, self.laps.one_lap) });
                     }
                 }
-            } else if stamp == head {
-                // The slot awaits its producer: the queue is empty unless a producer has
-                // claimed this position and not yet written it.
-                // SeqCst fence: orders the stamp load before the `tail` load, pairing with
-                // the SeqCst CAS on `tail` in `push`.
-                fence(Ordering::SeqCst);
-                let tail = self.tail.load(Ordering::Relaxed);
-                if tail == head {
-                    return None;
-                }
-                backoff.spin();
-                head = self.head.load(Ordering::Relaxed);
-            } else {
-                // Another consumer took this position and has not freed the slot yet.
-                backoff.snooze();
-                head = self.head.load(Ordering::Relaxed);
+                Pop::Skip(next) => pos = next,
+                Pop::Behind => pos = self.ahead_of(&self.head, self.laps.advance(pos)),
+                Pop::Empty => return None,
+                Pop::Wait => backoff.snooze(),
             }
         }
     }
@@ -572,82 +610,6 @@ impl<T> ArrayQueue<T> {
     /// ```
     pub fn capacity(&self) -> usize {
         self.laps.cap
-    }
-
-    /// The number of values in the queue.
-    ///
-    /// The answer is exact for some instant during the call; under concurrent use it may be
-    /// stale by the time the caller reads it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q = wharf::ArrayQueue::new(3);
-    /// q.push(1).unwrap();
-    /// assert_eq!(q.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        if self.laps.cap == 1 {
-            return single::len(&self.buffer[0]);
-        }
-        loop {
-            // SeqCst: the three loads read one consistent snapshot of the global order.
-            let tail = self.tail.load(Ordering::SeqCst);
-            let head = self.head.load(Ordering::SeqCst);
-            if self.tail.load(Ordering::SeqCst) == tail {
-                return self.distance(head, tail);
-            }
-        }
-    }
-
-    /// The number of slots from `head` to `tail`.
-    fn distance(&self, head: usize, tail: usize) -> usize {
-        let (hix, tix) = (head & self.laps.mask, tail & self.laps.mask);
-        if hix < tix {
-            tix - hix
-        } else if hix > tix {
-            self.laps.cap - hix + tix
-        } else if head == tail {
-            0
-        } else {
-            self.laps.cap
-        }
-    }
-
-    /// Whether the queue holds no value (as racy as [`len`](Self::len)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(wharf::ArrayQueue::<u8>::new(1).is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        if self.laps.cap == 1 {
-            return single::len(&self.buffer[0]) == 0;
-        }
-        // SeqCst: a snapshot in the same order as `len`.
-        let head = self.head.load(Ordering::SeqCst);
-        let tail = self.tail.load(Ordering::SeqCst);
-        head == tail
-    }
-
-    /// Whether the queue holds `capacity()` values (as racy as [`len`](Self::len)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q = wharf::ArrayQueue::new(1);
-    /// q.push(()).unwrap();
-    /// assert!(q.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        if self.laps.cap == 1 {
-            return single::len(&self.buffer[0]) == 1;
-        }
-        // SeqCst: a snapshot in the same order as `len`.
-        let tail = self.tail.load(Ordering::SeqCst);
-        let head = self.head.load(Ordering::SeqCst);
-        head.wrapping_add(self.laps.one_lap) == tail
     }
 }
 
@@ -687,11 +649,14 @@ impl<T> Queue<T> for ArrayQueue<T> {
     fn try_pop_batch(&self, out: &mut Vec<T>, limit: usize) -> usize {
         self.pop_batch(out, limit)
     }
-    /// Rings of two or more slots: a push claims its position with the `SeqCst`
-    /// compare-and-swap of `tail`, and a pop answers "empty" only from a load of `tail` after
-    /// a `SeqCst` fence that finds `tail == head` (having seen a claim, it waits for the
-    /// value); mirrored for `head` and "full". Capacity 1 does not qualify: its value becomes
-    /// available at a plain store.
+    /// Rings of two or more slots: a push claims its position with a `SeqCst`
+    /// compare-and-swap of the slot's stamp, and a pop answers "empty" only from a `SeqCst`
+    /// load of the stamp at the head that finds no producer's claim there (having seen a
+    /// claim, it waits for the value); mirrored for "full". The claim of that very position
+    /// is then later than the pop's load in the single order, so its producer's own check of
+    /// the waiters sees the registration; and a later position is claimed only by a producer
+    /// that saw that one claimed, so there is always such a producer. Capacity 1 does not
+    /// qualify: its value becomes available at a plain store.
     fn __seqcst_handoff(&self) -> bool {
         self.laps.cap != 1
     }

@@ -631,3 +631,74 @@ fn len_bounded_under_contention() {
         common::len_stays_bounded(&ArrayQueue::new(cap), scaled(5_000));
     }
 }
+
+/// Hints that lag behind the real head and tail, as a claimer preempted between its
+/// compare-and-swap and its hint store leaves them when it resumes (by at most a lap):
+/// every operation walks on from the hint to the real position, and `len`, `is_empty` and
+/// `is_full` stay exact. Covers single, batch, `force_push` and `&mut` operations, with the
+/// ring a few laps in, at every fill level and every lag.
+#[test]
+fn lagging_hints() {
+    for cap in [2, 3, 5, 8] {
+        for fill in 0..=cap {
+            for lag in 0..=cap {
+                let mut q = ArrayQueue::new(cap);
+                let mut model = VecDeque::new();
+                let mut next = 0u64;
+                // A few laps in, ending with `fill` values in the ring.
+                for _ in 0..2 * cap + 1 {
+                    q.push(next).unwrap();
+                    model.push_back(next);
+                    next += 1;
+                    assert_eq!(q.pop(), model.pop_front());
+                }
+                for _ in 0..fill {
+                    q.push(next).unwrap();
+                    model.push_back(next);
+                    next += 1;
+                }
+                let what = format!("cap {cap}, fill {fill}, lag {lag}");
+                q.__lag_hints(lag);
+                assert_eq!(q.len(), fill, "{what}");
+                assert_eq!(q.is_empty(), fill == 0, "{what}");
+                assert_eq!(q.is_full(), fill == cap, "{what}");
+                // Single push to full, from the lagging tail.
+                while q.push(next).is_ok() {
+                    model.push_back(next);
+                    next += 1;
+                }
+                assert_eq!(q.len(), cap, "{what}");
+                // force_push evicts the real oldest, from lagging hints.
+                q.__lag_hints(lag);
+                assert_eq!(q.force_push(next), model.pop_front(), "{what}");
+                model.push_back(next);
+                next += 1;
+                // A single pop, then a batch pop, from a lagging head.
+                q.__lag_hints(lag);
+                assert_eq!(q.pop(), model.pop_front(), "{what}");
+                q.__lag_hints(lag);
+                let mut out = Vec::new();
+                let k = q.pop_batch(&mut out, 2);
+                assert_eq!(out, model.drain(..k).collect::<Vec<_>>(), "{what}");
+                // A batch push into the room made, from a lagging tail.
+                q.__lag_hints(lag);
+                let mut values: Vec<u64> = (next..next + 3).collect();
+                let pushed = q.push_batch(&mut values);
+                assert_eq!(pushed, (cap - model.len()).min(3), "{what}");
+                model.extend(next..next + pushed as u64);
+                next += 3;
+                // `&mut` operations, from lagging hints.
+                q.__lag_hints(lag);
+                assert_eq!(q.pop_mut(), model.pop_front(), "{what}");
+                q.__lag_hints(lag);
+                assert_eq!(q.push_mut(next), Ok(()), "{what}");
+                model.push_back(next);
+                q.__lag_hints(lag);
+                assert_eq!(q.len(), model.len(), "{what}");
+                let rest: Vec<u64> = std::iter::from_fn(|| q.pop()).collect();
+                assert_eq!(rest, Vec::from(model), "{what}");
+                assert!(q.is_empty(), "{what}");
+            }
+        }
+    }
+}

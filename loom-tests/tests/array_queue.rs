@@ -112,9 +112,11 @@ fn cap2_two_producers_fill_the_ring() {
 #[test]
 fn cap3_lap_wraps_around_usize() {
     // Positions start one lap (4 positions: capacity 3 skips index 3) before they wrap around
-    // `usize`, so the four values cross the wrap-around, with the index skip, while both
-    // producers and the consumer race.
-    two_producers_one_consumer_on(|| ArrayQueue::__with_initial_lap(3, 1), 0, [2, 2]);
+    // `usize`; after one value of warm-up, the three raced values sit at the last two
+    // indices of that lap and index 0 past the wrap-around, so the race crosses both the
+    // index skip and the wrap. (Two values per producer, as before the stamps became the
+    // claims, took loom over 15 minutes: every operation now also loads and stores a hint.)
+    two_producers_one_consumer_on(|| ArrayQueue::__with_initial_lap(3, 1), 1, [2, 1]);
 }
 
 #[test]
@@ -126,9 +128,10 @@ fn cap2_two_producers_one_consumer_wraps() {
 
 #[test]
 fn cap3_two_producers_one_consumer_order() {
-    // A capacity that is not a power of two (one lap is 4, index 3 skipped); four values
-    // through three slots, two per producer, so per-producer order is checked.
-    two_producers_one_consumer(3, 0, [2, 2]);
+    // A capacity that is not a power of two (one lap is 4, index 3 skipped); three values
+    // through three slots, two from one producer, so per-producer order is checked. (The
+    // ring filling up under a race is `cap2_two_producers_fill_the_ring`.)
+    two_producers_one_consumer(3, 0, [2, 1]);
 }
 
 /// `force_push` racing `pop` on a full queue: every value pushed is either evicted (returned
@@ -403,23 +406,32 @@ fn cap1_len_while_busy() {
 }
 
 /// `len` on a ring of two or more slots while another thread pushes and pops one value at a
-/// time, twice round a ring of two: the queue never holds more than one value, so `len` never
-/// says more. A `len` that read `tail` and then `head` without re-checking `tail` could see
-/// `head` a lap past the `tail` it read, and answer 2 (the stress test
-/// `len_bounded_under_contention` cannot see this: the tear needs a preemption between two
-/// adjacent loads, and a preemption that long loosens its bound). `len` runs on the spawned
-/// thread: loom's DPOR remembers only the last access to each atomic (tokio-rs/loom#166), so
-/// with `len` on the main thread the passer's own load of `tail` just before its
-/// compare-and-swap hides the race, and loom explores one execution only.
+/// time, once round a ring of two (after a lap of warm-up, so that each slot is on its second
+/// lap): the queue never holds more than one value, so `len` never says more. A `len` that
+/// found the tail and then the head without finding the tail again could see the head a lap
+/// past the tail it found, and answer 2 (the stress test `len_bounded_under_contention`
+/// cannot see this: the tear needs a preemption between two adjacent loads, and a preemption
+/// that long loosens its bound). With the hints loaded and stored `Relaxed`, this fails at
+/// once: `len` could start its head walk at a hinted position whose earlier claims it had
+/// not seen. (Four passes from the start took loom over 20 minutes; two after the warm-up
+/// take seconds and still catch both.) `len` runs on the spawned thread: loom's DPOR
+/// remembers only the last access to each atomic (tokio-rs/loom#166), so with `len` on the
+/// main thread the passer's own loads just before its compare-and-swap hide the race.
 #[test]
 fn len_never_tears_while_values_pass() {
+    const WARM_UP: usize = 2;
+    const PASSES: usize = 2;
     model(|| {
         let q = Arc::new(ArrayQueue::new(2));
+        for v in 0..WARM_UP {
+            q.push(v).unwrap();
+            assert_eq!(q.pop(), Some(v));
+        }
         let observer = {
             let q = q.clone();
             thread::spawn(move || q.len())
         };
-        for v in 0..4 {
+        for v in WARM_UP..WARM_UP + PASSES {
             q.push(v).unwrap();
             assert_eq!(q.pop(), Some(v));
         }
@@ -486,5 +498,71 @@ fn batch_push_races_single_pops() {
             }
         }
         assert_eq!(consumer.join().unwrap(), [7, 1, 2]);
+    });
+}
+
+/// A batch pop races a `force_push` on a full ring of two: the batch's run marker sits on
+/// its first slot only, so this checks that the eviction (which claims the head from the
+/// producers' side) can never take a value inside the batch's run. Every value comes out
+/// exactly once, through the batch, the eviction, or what is left, and in FIFO order.
+#[test]
+fn batch_pop_races_force_push() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(2));
+        q.push(100).unwrap();
+        assert_eq!(q.pop(), Some(100));
+        q.push(0).unwrap();
+        q.push(1).unwrap();
+        let pusher = {
+            let q = q.clone();
+            thread::spawn(move || q.force_push(2))
+        };
+        let mut got = Vec::new();
+        q.pop_batch(&mut got, 2);
+        let evicted = pusher.join().unwrap();
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+        let rest: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
+        assert!(rest.windows(2).all(|w| w[0] < w[1]), "{rest:?}");
+        let mut all = got;
+        all.extend(evicted);
+        all.extend(rest);
+        all.sort_unstable();
+        assert_eq!(all, [0, 1, 2]);
+    });
+}
+
+/// Two batch pushes of two values and a single push race into a ring of five (three
+/// positions in, so that a run can cross the end of the lap and its index skip): every producer that meets another's run marker skips the whole
+/// run, so each batch's values sit together and in order, and nothing is lost, duplicated or
+/// written twice (loom checks every slot's value cell for concurrent access).
+#[test]
+fn batch_pushes_race_a_single_push() {
+    model(|| {
+        let q = Arc::new(ArrayQueue::new(5));
+        for v in 0..3 {
+            q.push(100 + v).unwrap();
+            assert_eq!(q.pop(), Some(100 + v));
+        }
+        let batches: Vec<_> = [[0, 1], [10, 11]]
+            .into_iter()
+            .map(|batch| {
+                let q = q.clone();
+                thread::spawn(move || {
+                    let mut values = batch.to_vec();
+                    assert_eq!(q.push_batch(&mut values), 2, "room for every value");
+                })
+            })
+            .collect();
+        q.push(20).unwrap();
+        for b in batches {
+            b.join().unwrap();
+        }
+        let got: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [0, 1, 10, 11, 20], "{got:?}");
+        let at = |v| got.iter().position(|&x| x == v).unwrap();
+        assert_eq!(at(1), at(0) + 1, "{got:?}");
+        assert_eq!(at(11), at(10) + 1, "{got:?}");
     });
 }

@@ -1,29 +1,27 @@
 //! Batches: a run of positions claimed with one compare-and-swap.
 //!
-//! A consumer that finds the slots of positions `head, head + 1, …, head + k − 1` all full
-//! (each stamp one past its position) moves `head` to `head + k` in one compare-and-swap, and
-//! so owns all `k`: a full slot for position `p` changes only when the consumer that moved
-//! `head` off `p` empties it, and a successful compare-and-swap from `head` means nobody else
-//! did. A producer mirrors this with empty slots and `tail`. (`force_push` never shows its
-//! slot empty while it evicts, so a batch cannot claim it; see `force_push`.) Every slot's
-//! stamp is still checked and still published one by one, so single operations and batches
-//! mix freely.
-//!
-//! When the first slot is not ready, the batch falls back to one single `push` or `pop`: its
-//! full and empty checks are the ones the channels' wake-up protocol relies on
-//! (`Queue::__seqcst_handoff`), and it waits out a neighbour that claimed the slot and has
-//! not finished.
+//! A producer at the tail `p` that finds the slots of `p, p + 1, …, q` all empty for their
+//! positions claims the whole run by one compare-and-swap of slot `p`'s stamp alone, from
+//! `EMPTY` for `p` to `WRITING` for `q`: a run marker (see `stamp.rs`). Nobody else can claim
+//! `p + 1 ..= q` meanwhile (each side claims in order, and whoever meets the marker skips
+//! past `q`), so the producer then fills those slots one by one with plain stores, and fills
+//! slot `p` last: consumers wait at `p` until then, and so never meet an unwritten slot of
+//! the run. A consumer mirrors this with `FULL` slots and a `READING` marker, reading the
+//! run out and freeing slot `p` last, so that producers of the next lap, who wait at `p`,
+//! never meet a slot of the run not yet freed. (`force_push` evicts only at the head, and a
+//! run's slots past `p` cannot be the head while `p` is held.) Every slot's stamp is checked
+//! before the claim and published one by one, so single operations and batches mix freely.
 
-use super::ArrayQueue;
+use super::{stamp, ArrayQueue, Pop, Push, Slot, EMPTY, FULL, READING, WRITING};
 use crate::loom::{Backoff, Ordering};
 
 impl<T> ArrayQueue<T> {
     /// Pushes values from the front of `values`, in order, as many as there is room for now,
-    /// and removes them from `values`; returns how many it pushed. Never waits.
+    /// and removes them from `values`; returns how many it pushed. Never waits for room.
     ///
-    /// The run is claimed with one compare-and-swap of the tail (contention retries it), so
-    /// a batch costs one contended read-modify-write however long it is. Values from one
-    /// call stay together and in order in the queue; what did not fit stays in `values`.
+    /// The run is claimed with one compare-and-swap (contention retries it), so a batch
+    /// costs one contended read-modify-write however long it is. Values from one call stay
+    /// together and in order in the queue; what did not fit stays in `values`.
     ///
     /// # Examples
     ///
@@ -42,40 +40,59 @@ impl<T> ArrayQueue<T> {
             return self.push_one_of(values);
         }
         let backoff = Backoff::new();
+        // Acquire: as in `push`.
+        let mut pos = self.tail.load(Ordering::Acquire);
         loop {
-            let tail = self.tail.load(Ordering::Relaxed);
-            let (end, k) = self.run(tail, values.len(), |pos, stamp| stamp == pos);
-            if k == 0 {
-                return self.push_one_of(values);
-            }
-            // SeqCst: as in `push_slow` (the single order of `pop`'s empty check).
-            if self
-                .tail
-                .compare_exchange_weak(tail, end, Ordering::SeqCst, Ordering::Relaxed)
-                .is_ok()
-            {
-                let mut run = values.drain(..k);
-                for (index, first, len) in self.pieces(tail, k) {
-                    let slots = &self.buffer[index..index + len];
-                    for (pos, (slot, value)) in positions(first).zip(slots.iter().zip(run.by_ref()))
+            let slot = self.laps.slot(&self.buffer, pos);
+            // SeqCst: as in `push_slow`.
+            let seen = slot.stamp.load(Ordering::SeqCst);
+            match self.laps.for_push(pos, seen) {
+                Push::Claim => {
+                    let k = self.run(pos, values.len(), |p, s| s == stamp(p, EMPTY));
+                    if k == 0 {
+                        continue;
+                    }
+                    let last = self.offset(pos, k - 1);
+                    // SeqCst and Acquire (implied): as in `push`. Relaxed on failure: we look
+                    // again.
+                    if slot
+                        .stamp
+                        .compare_exchange(
+                            seen,
+                            stamp(last, WRITING),
+                            Ordering::SeqCst,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
                     {
-                        // SAFETY: our CAS moved `tail` off every position of the run while
-                        // each slot's stamp said it was empty for that position (see the
-                        // module docs).
-                        unsafe { Self::fill(slot, pos, value) };
+                        // Release: as in `push`.
+                        self.tail.store(self.laps.advance(last), Ordering::Release);
+                        let mut run = values.drain(..k);
+                        let first = run.next();
+                        self.each_after(pos, k, |p, slot| {
+                            let value = run.next().expect("k values in the run");
+                            // SAFETY: our compare-and-swap claimed the run `pos ..= last`
+                            // while this slot was `EMPTY` for `p` (checked by `run`), and only
+                            // the run's claimer changes it now (module docs).
+                            unsafe { Self::fill(slot, p, value) };
+                        });
+                        // SAFETY: as above, for the run's first slot, filled last.
+                        unsafe { Self::fill(slot, pos, first.expect("k >= 1")) };
+                        return k;
                     }
                 }
-                return k;
+                Push::Skip(next) => pos = next,
+                Push::Behind => pos = self.ahead_of(&self.tail, self.laps.advance(pos)),
+                Push::Full => return 0,
+                Push::Wait => backoff.snooze(),
             }
-            backoff.spin();
         }
     }
 
     /// Pops up to `limit` of the oldest values, in order, appending them to `out`; returns how
-    /// many it popped (0 if the queue is empty). Never waits.
+    /// many it popped (0 if the queue is empty). Never waits for values.
     ///
-    /// The run is claimed with one compare-and-swap of the head, as in
-    /// [`push_batch`](Self::push_batch).
+    /// The run is claimed with one compare-and-swap, as in [`push_batch`](Self::push_batch).
     ///
     /// # Examples
     ///
@@ -98,45 +115,64 @@ impl<T> ArrayQueue<T> {
             return self.pop_one_into(out);
         }
         let backoff = Backoff::new();
+        // Acquire: as in `push`.
+        let mut pos = self.head.load(Ordering::Acquire);
         loop {
-            let head = self.head.load(Ordering::Relaxed);
-            let (end, k) = self.run(head, limit, |pos, stamp| stamp == pos.wrapping_add(1));
-            if k == 0 {
-                return self.pop_one_into(out);
-            }
-            // Room first: an allocation failure after the claim would strand the run.
-            out.reserve(k);
-            // SeqCst: as in `pop_slow` (the single order of `push`'s full check).
-            if self
-                .head
-                .compare_exchange_weak(head, end, Ordering::SeqCst, Ordering::Relaxed)
-                .is_ok()
-            {
-                let one_lap = self.laps.one_lap;
-                for (index, first, len) in self.pieces(head, k) {
-                    let slots = &self.buffer[index..index + len];
-                    out.extend(positions(first).zip(slots).map(|(pos, slot)| {
-                        // SAFETY: our CAS moved `head` off every position of the run while
-                        // each slot's stamp said it held that position's value (see the
-                        // module docs).
-                        unsafe { Self::empty(slot, pos, one_lap) }
-                    }));
+            let slot = self.laps.slot(&self.buffer, pos);
+            // SeqCst: as in `pop_slow`.
+            let seen = slot.stamp.load(Ordering::SeqCst);
+            match self.laps.for_pop(pos, seen) {
+                Pop::Claim => {
+                    let k = self.run(pos, limit, |p, s| s == stamp(p, FULL));
+                    if k == 0 {
+                        continue;
+                    }
+                    // Room first: an allocation failure after the claim would strand the run.
+                    out.reserve(k);
+                    let last = self.offset(pos, k - 1);
+                    // SeqCst and Acquire (implied): as in `pop`. Relaxed on failure: we look
+                    // again.
+                    if slot
+                        .stamp
+                        .compare_exchange(
+                            seen,
+                            stamp(last, READING),
+                            Ordering::SeqCst,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
+                    {
+                        // Release: as in `push`.
+                        self.head.store(self.laps.advance(last), Ordering::Release);
+                        // SAFETY: our compare-and-swap claimed the run `pos ..= last` while
+                        // this slot was `FULL` for `pos`, so its value is initialised and
+                        // ours; the slot is freed below, after the rest of the run.
+                        out.push(slot.value.with(|p| unsafe { p.read().assume_init() }));
+                        let one_lap = self.laps.one_lap;
+                        self.each_after(pos, k, |p, slot| {
+                            // SAFETY: as above: the slot was `FULL` for `p` (checked by `run`)
+                            // and only the run's claimer changes it now (module docs).
+                            out.push(unsafe { Self::empty(slot, p, one_lap) });
+                        });
+                        // Release: our reads happen before the next lap's producers write
+                        // (they wait at this slot, so for the whole run).
+                        slot.stamp
+                            .store(stamp(pos.wrapping_add(one_lap), EMPTY), Ordering::Release);
+                        return k;
+                    }
                 }
-                return k;
+                Pop::Skip(next) => pos = next,
+                Pop::Behind => pos = self.ahead_of(&self.head, self.laps.advance(pos)),
+                Pop::Empty => return 0,
+                Pop::Wait => backoff.snooze(),
             }
-            backoff.spin();
         }
     }
 
-    /// The run of positions from `start` whose stamps pass `ready`, at most `limit` long (and
-    /// never longer than the ring): its end (the position after it) and its length.
+    /// How many positions from `start` on have stamps that pass `ready`, at most `limit`
+    /// (and never more than the ring holds).
     #[inline]
-    fn run(
-        &self,
-        start: usize,
-        limit: usize,
-        ready: impl Fn(usize, usize) -> bool,
-    ) -> (usize, usize) {
+    fn run(&self, start: usize, limit: usize, ready: impl Fn(usize, usize) -> bool) -> usize {
         let mut k = 0;
         'pieces: for (index, first, len) in self.pieces(start, limit.min(self.laps.cap)) {
             for (pos, slot) in positions(first).zip(&self.buffer[index..index + len]) {
@@ -148,13 +184,32 @@ impl<T> ArrayQueue<T> {
                 k += 1;
             }
         }
+        k
+    }
+
+    /// Calls `f` with each position of the run of `k` from `start` but `start` itself, and
+    /// its slot, in order.
+    #[inline(always)]
+    fn each_after(&self, start: usize, k: usize, mut f: impl FnMut(usize, &Slot<T>)) {
+        for (index, first, len) in self.pieces(start, k) {
+            let slots = &self.buffer[index..index + len];
+            for (pos, slot) in positions(first).zip(slots) {
+                if pos != start {
+                    f(pos, slot);
+                }
+            }
+        }
+    }
+
+    /// The position `j` after `start` (`j` below the capacity).
+    #[inline(always)]
+    fn offset(&self, start: usize, j: usize) -> usize {
         let index = start & self.laps.mask;
-        let end = if index + k < self.laps.cap {
-            start.wrapping_add(k)
+        if index + j < self.laps.cap {
+            start.wrapping_add(j)
         } else {
-            self.next_lap(start).wrapping_add(index + k - self.laps.cap)
-        };
-        (end, k)
+            self.next_lap(start).wrapping_add(index + j - self.laps.cap)
+        }
     }
 
     /// The `n` positions from `start` on (`n` at most the capacity) as the contiguous pieces

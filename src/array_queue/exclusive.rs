@@ -3,12 +3,14 @@
 //!
 //! `&mut self` means that no other thread is inside the queue, nor half-way through an
 //! operation (it would still hold a borrow of the queue). So every stamp is settled: the slot of
-//! each position `p` in `head..tail` has the stamp `p + 1` (it holds the value pushed at `p`),
-//! and every other slot has the stamp of the next position that maps to it (empty, awaiting
-//! that position's producer). At capacity 1 the state word is `EMPTY` or `FULL`, never locked.
+//! each position `p` from the head to the tail is `FULL` for `p` (it holds the value pushed at
+//! `p`), and every other slot is `EMPTY` for the next position that maps to it; no slot is
+//! `WRITING` or `READING`. The hints `head` and `tail` may still lag behind the head and tail
+//! (a claimer's store can land late), so the paths here find those first, as the shared ones
+//! do. At capacity 1 the state word is `EMPTY` or `FULL`, never locked.
 //!
-//! The paths here read and write the stamps, `head` and `tail` as plain integers (through
-//! `AtomicMut`: no compare-and-swap, no fence) and leave exactly that picture behind, so
+//! The paths here write the stamps and the hints as plain integers (through `AtomicMut`: no
+//! compare-and-swap, no fence) and leave exactly that picture behind, with exact hints, so
 //! shared operations carry on from it once the borrow ends. Whatever handed over the `&mut`
 //! (a join, a lock, the end of a scope) orders these accesses with every earlier and later
 //! operation of other threads, as it does for any `&mut`.
@@ -17,7 +19,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::mem::MaybeUninit;
 
-use super::{single, ArrayQueue};
+use super::{single, stamp, ArrayQueue, Pop, Push, EMPTY, FULL};
 use crate::loom::AtomicMut;
 
 impl<T> ArrayQueue<T> {
@@ -49,19 +51,18 @@ impl<T> ArrayQueue<T> {
         if self.laps.cap == 1 {
             return single::push_mut(&mut self.buffer[0], value);
         }
-        let tail = self.tail.read_mut();
-        let head = self.head.read_mut();
-        if head.wrapping_add(self.laps.one_lap) == tail {
+        let (tail, what) = self.tail_now();
+        debug_assert!(what != Push::Wait, "settled: nobody is reading");
+        if what != Push::Claim {
             return Err(value);
         }
         let laps = self.laps;
         let slot = laps.slot_mut(&mut self.buffer, tail);
-        debug_assert_eq!(slot.stamp.read_mut(), tail, "settled: empty for `tail`");
-        // SAFETY: `tail` is outside `head..tail` and the queue is not full, so its slot holds no
-        // value (the settled stamps, module docs); `&mut self` excludes every other access.
+        // SAFETY: the slot is `EMPTY` for `tail` (`Claim`), so it holds no value; `&mut self`
+        // excludes every other access.
         slot.value
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-        slot.stamp.write_mut(tail.wrapping_add(1));
+        slot.stamp.write_mut(stamp(tail, FULL));
         self.tail.write_mut(laps.advance(tail));
         Ok(())
     }
@@ -86,22 +87,19 @@ impl<T> ArrayQueue<T> {
         if self.laps.cap == 1 {
             return single::pop_mut(&mut self.buffer[0]);
         }
-        let head = self.head.read_mut();
-        if head == self.tail.read_mut() {
+        let (head, what) = self.head_now();
+        debug_assert!(what != Pop::Wait, "settled: nobody is writing");
+        if what != Pop::Claim {
             return None;
         }
         let laps = self.laps;
         let slot = laps.slot_mut(&mut self.buffer, head);
-        debug_assert_eq!(
-            slot.stamp.read_mut(),
-            head.wrapping_add(1),
-            "settled: full for `head`"
-        );
-        // SAFETY: `head` is in `head..tail`, so its slot holds the initialised value pushed at
-        // `head` (the settled stamps); `&mut self` excludes every other access, and the stamp
-        // and `head` below move past it, so it is read once.
+        // SAFETY: the slot is `FULL` for `head` (`Claim`), so it holds the initialised value
+        // pushed at `head`; `&mut self` excludes every other access, and the stamp and `head`
+        // below move past it, so it is read once.
         let value = slot.value.with(|p| unsafe { p.read().assume_init() });
-        slot.stamp.write_mut(head.wrapping_add(laps.one_lap));
+        slot.stamp
+            .write_mut(stamp(head.wrapping_add(laps.one_lap), EMPTY));
         self.head.write_mut(laps.advance(head));
         Some(value)
     }

@@ -61,14 +61,15 @@ const LOCKED_EMPTY: usize = 2;
 const LOCKED_FULL: usize = 3;
 
 /// Where a capacity-1 `ArrayQueue` parks `head` and `tail`. Its index bits are 0, so the fast
-/// paths look at slot 0; and neither it nor one past it is a state, so the fast paths' stamp
-/// comparisons (`stamp == tail`, `stamp == head + 1`) always fail.
+/// paths look at slot 0; and no state is the sentinel's `EMPTY` or `FULL` stamp, so the fast
+/// paths' stamp comparisons always fail.
 pub(super) const SENTINEL: usize = usize::MAX - 1;
 
-// The sentinel's promises, checked when the crate compiles: index 0, and no state is the
-// sentinel or one past it.
-const _: () = assert!(SENTINEL & 1 == 0 && SENTINEL > LOCKED_FULL);
-const _: () = assert!(SENTINEL.wrapping_add(1) > LOCKED_FULL);
+// The sentinel's promises, checked when the crate compiles: index 0 (a capacity-1 ring's
+// `one_lap` is 2), and no state is one of the stamps the fast paths look for.
+const _: () = assert!(SENTINEL & 1 == 0);
+const _: () = assert!(super::stamp::stamp(SENTINEL, super::stamp::EMPTY) > LOCKED_FULL);
+const _: () = assert!(super::stamp::stamp(SENTINEL, super::stamp::FULL) > LOCKED_FULL);
 
 /// The stamp a capacity-1 queue's slot starts with.
 pub(super) const INITIAL: usize = EMPTY;
