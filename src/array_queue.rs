@@ -16,8 +16,9 @@
 //! start looking, stored with a plain (Release) store after each claim. Because each side claims its
 //! positions in order, the one stamp at a thread's position answers for the whole queue: a
 //! consumer that finds it `EMPTY` has found an empty queue, a producer that finds the
-//! previous lap's value unclaimed has found a full one. Neither side ever reads the other
-//! side's hint. A claim is still one compare-and-swap per operation, as in Vyukov's queue,
+//! previous lap's value unclaimed has found a full one. Neither side reads the other
+//! side's hint (but `force_push`, which consumes the value it evicts, moves the consumers'
+//! hint past it). A claim is still one compare-and-swap per operation, as in Vyukov's queue,
 //! and the hint store a plain store; what is saved is every poll's trip to the other side's
 //! line (and the fence before it). This is what the `wharf-array` rows of RESULTS.md
 //! measure against crossbeam's `ArrayQueue` (same slots, claims on the counters).
@@ -44,8 +45,9 @@
 //! A consumer that finds its slot claimed by a producer and not yet written (or a producer
 //! that finds it still being read out by a consumer of the previous lap) waits in `pop_slow`
 //! (`push_slow`) with a back-off that spins, then yields; that is the stall the type's
-//! progress section describes. A thread never waits for another thread of its own side: it
-//! moves past a claimed position. Nothing waits in the kernel.
+//! progress section describes. A thread does not wait for another thread of its own side:
+//! it moves past a claimed position (`force_push` is the exception: it waits for the value
+//! it would evict to be written). Nothing waits in the kernel.
 //!
 //! # Capacity 1
 //!
@@ -82,6 +84,10 @@ use stamp::{stamp, Pop, Push, EMPTY, FULL, READING, WRITING};
 
 pub use exclusive::IntoIter;
 
+/// The longest lap a ring may have (see `stamp.rs`): four times a lap, the span the stamp
+/// comparisons work in, stays below `isize::MAX / 2`.
+const MAX_LAP: usize = isize::MAX as usize / 8;
+
 /// One cell of the ring.
 struct Slot<T> {
     /// The position this slot is on and its state, `position * 4 + state` (see `stamp.rs`):
@@ -89,9 +95,12 @@ struct Slot<T> {
     /// value, `READING` claimed by a consumer; after the read, `EMPTY` for the same index one
     /// lap later. (At capacity 1, one of the four states of `single` instead.)
     stamp: AtomicUsize,
-    /// The value, initialised exactly when the stamp is `FULL` for the slot's position, or
-    /// `WRITING`/`READING` once its claimer has written it / until its claimer reads it (at
-    /// capacity 1: when the state is `FULL`, or while its holder moves the value).
+    /// The value: initialised from its producer's write to its consumer's read. Outside a
+    /// batch, that is while the stamp is `FULL` for the slot's position, and part of the
+    /// time it is `WRITING` or `READING`; a slot inside a batch's run keeps `EMPTY` while
+    /// written and `FULL` while read out, its first slot holding the run's marker (see
+    /// `batch.rs`). (At capacity 1: when the state is `FULL`, or while its holder moves the
+    /// value.)
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
@@ -111,8 +120,8 @@ struct Slot<T> {
 /// writes the value and marks it full; a pop claims a full slot the same way, reads it, and
 /// marks it empty for its next turn, one lap later. Unlike Vyukov's queue (and crossbeam's),
 /// `head` and `tail` are only hints of where to look, so a pop that finds the queue empty
-/// reads nothing the producers write but the slot it would take, and a push that finds it
-/// full nothing the consumers write: an idle side does not take cache lines away from a busy
+/// reads no line the producers write but the slots it looks at, and a push that finds it
+/// full none the consumers write: an idle side does not take cache lines away from a busy
 /// one. Each side claims positions in order, so the stamp of the next position decides
 /// "empty" and "full" as exactly as a counter would.
 ///
@@ -127,8 +136,11 @@ struct Slot<T> {
 /// claiming a slot but before publishing it leaves a hole: consumers that reach that slot
 /// wait (spinning, then yielding) until the producer runs again. The same holds for a
 /// consumer preempted between claiming and freeing a slot, which stalls producers one lap
-/// later. Threads of one side never wait for each other: a push (pop) that finds a position
-/// taken moves on to the next. No operation ever blocks in the kernel, and `push`/`pop` on an
+/// later. A batch publishes (frees) its run when the whole run is written (read), so a
+/// thread preempted inside a batch stalls the other side for the whole run. Threads of one
+/// side do not wait for each other: a push (pop) that finds a position taken moves on to the
+/// next (only [`force_push`](Self::force_push), which evicts the oldest value, waits for it
+/// to be written first). No operation ever blocks in the kernel, and `push`/`pop` on an
 /// uncontended queue finish in a bounded number of steps; but under oversubscription (more runnable threads
 /// than cores) a preempted thread can delay others by a scheduler time slice. If that matters
 /// more than throughput, prefer [`LinkedQueue`](crate::LinkedQueue), whose stalled operations
@@ -163,15 +175,15 @@ struct Slot<T> {
 //   the values of positions `head..tail`, at most `cap` of them.
 // - `self.tail` and `self.head` are hints: positions at or behind the tail and head
 //   (whoever claims `p` stores its successor there), never ahead of them.
-// - Only the thread whose compare-and-swap moved a slot's stamp to `WRITING` (a run's first
-//   slot: to a run marker) writes the slot's value, and only the one that moved it to
-//   `READING` reads it; a slot's value is initialised exactly while the stamp says so (see
-//   `Slot::value`).
+// - Only the thread that claimed a position writes (reads) its slot's value: the one whose
+//   compare-and-swap moved the slot's stamp to `WRITING` (`READING`), or the stamp of the
+//   first slot of a run holding the position to a run marker (see `batch.rs`).
 // - At capacity 1 `head` and `tail` stay at `single::SENTINEL`, which makes every fast path
 //   fail over to a slow path, and the slot's stamp is the state of `single`.
 pub struct ArrayQueue<T> {
     /// A hint: at or behind the first position no consumer has claimed, where a pop starts
-    /// looking. Written only by consumers; padded so they do not share a line with producers.
+    /// looking. Written by consumers (and by `force_push` after an eviction); padded so that
+    /// consumers do not share a line with producers.
     head: CachePadded<AtomicUsize>,
     /// A hint: at or behind the first position no producer has claimed, where a push starts
     /// looking. Written only by producers.
@@ -216,10 +228,12 @@ impl Laps {
     fn slot<T>(self, buffer: &[Slot<T>], pos: usize) -> &Slot<T> {
         let index = pos & self.mask;
         debug_assert!(index < buffer.len());
-        // SAFETY: every position's index is below `cap == buffer.len()`: `advance` moves an
-        // index that reaches `cap` on to index 0 of the next lap, and positions are only made
-        // by `advance` from index 0, except `single::SENTINEL` (capacity 1), whose index is 0
-        // (asserted at compile time in `single`).
+        // SAFETY: every position's index is below `cap == buffer.len()`. Positions start at
+        // index 0 and are made by `advance` (which moves an index that reaches `cap` on to
+        // index 0 of the next lap), by whole laps from one (`oldest`, the next lap's `EMPTY`),
+        // by the batch helpers `offset`/`pieces`, which wrap the same way, or are read back
+        // from a hint or a run marker that one of those made; `single::SENTINEL` (capacity 1)
+        // has index 0 (asserted at compile time in `single`).
         unsafe { buffer.get_unchecked(index) }
     }
 
@@ -281,14 +295,16 @@ impl<T> ArrayQueue<T> {
 
     fn one_lap_for(cap: usize) -> usize {
         assert!(cap > 0, "ArrayQueue capacity must be non-zero");
-        if cap >= 2 && cap.is_power_of_two() {
-            return cap;
-        }
-        // A lap must stay far below the stamps' range (`stamp.rs` compares positions four
-        // times over, as `isize`).
-        cap.checked_add(1)
-            .and_then(usize::checked_next_power_of_two)
-            .filter(|&one_lap| one_lap <= isize::MAX as usize / 8)
+        let one_lap = if cap >= 2 && cap.is_power_of_two() {
+            Some(cap)
+        } else {
+            cap.checked_add(1)
+                .and_then(usize::checked_next_power_of_two)
+        };
+        // A lap must stay far below the stamps' range: `stamp.rs` compares positions four
+        // times over, as `isize`. (No ring that large could be allocated anyway.)
+        one_lap
+            .filter(|&one_lap| one_lap <= MAX_LAP)
             .unwrap_or_else(|| panic!("ArrayQueue capacity {cap} is too large"))
     }
 
@@ -373,15 +389,18 @@ impl<T> ArrayQueue<T> {
     ///
     /// # Safety
     ///
-    /// The caller moved the slot's stamp from `EMPTY` for `pos` to `WRITING` (or to a run
-    /// marker whose run holds `pos`), so no other thread reads or writes the slot's value
-    /// until the stamp says `FULL`.
+    /// The caller claimed `pos`: it moved the slot's stamp from `EMPTY` for `pos` to
+    /// `WRITING`, or the stamp of its run's first slot to a run marker while this slot was
+    /// `EMPTY` for `pos` (see `batch.rs`). So no other thread reads or writes the slot's
+    /// value until the stamp says `FULL`.
     #[inline(always)]
     unsafe fn fill(slot: &Slot<T>, pos: usize, value: T) {
         // SAFETY: the caller owns the slot (above), and it holds no value.
         slot.value
             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-        // Release: publishes the value to the consumer's Acquire compare-and-swap.
+        // Release: publishes the value to the consumer's Acquire compare-and-swap; for a
+        // run's first slot (filled last), also the rest of the run's values and stamps to
+        // the consumers who step past it.
         slot.stamp.store(stamp(pos, FULL), Ordering::Release);
     }
 
@@ -552,8 +571,9 @@ impl<T> ArrayQueue<T> {
     ///
     /// # Safety
     ///
-    /// The caller moved the slot's stamp from `FULL` for `pos` to `READING` (or to a run
-    /// marker whose run holds `pos`), so the value is initialised and no other thread
+    /// The caller claimed `pos`: it moved the slot's stamp from `FULL` for `pos` to
+    /// `READING`, or the stamp of its run's first slot to a run marker while this slot was
+    /// `FULL` for `pos` (see `batch.rs`). So the value is initialised and no other thread
     /// touches it.
     #[inline(always)]
     unsafe fn empty(slot: &Slot<T>, pos: usize, one_lap: usize) -> T {

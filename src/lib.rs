@@ -1,8 +1,9 @@
 //! Lock-free concurrent queues for latency-sensitive services.
 //!
-//! - [`ArrayQueue`]: a bounded multi-producer multi-consumer ring (Vyukov's design).
+//! - [`ArrayQueue`]: a bounded multi-producer multi-consumer ring (after Vyukov's, with each
+//!   slot's stamp as the claim).
 //! - [`LinkedQueue`]: an unbounded multi-producer multi-consumer queue (Michael–Scott list of
-//!   blocks, memory reclaimed by epochs).
+//!   blocks, each freed by the last thread done with it).
 //! - [`Queue`]: the trait both implement, for code generic over "a queue".
 //! - [`EventCount`]: blocking waits without lost wake-ups, free when nobody waits.
 //! - [`channel`]: blocking MPMC channels (send/recv, timeouts, disconnection) over any queue.

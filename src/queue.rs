@@ -126,7 +126,9 @@ pub trait Queue<T> {
     /// available through a `SeqCst` read-modify-write; and a `try_pop` (`try_push`) answers
     /// "empty" ("full") only from loads that are `SeqCst` or follow a `SeqCst` fence, and
     /// never once it has seen such a write that it could use (it waits for the value
-    /// instead). Then, in the single total order of `SeqCst` operations, either the waiter's
+    /// instead). A batch answers "empty" ("full") only when it moved nothing: a partial run
+    /// may stop at a slot whose release it has not seen yet, so a waiter tries again after
+    /// one. Then, in the single total order of `SeqCst` operations, either the waiter's
     /// re-check (after its registration and `prepare_wait`'s fence) sees the write, or the
     /// notifier's `SeqCst` load of the waiter count (after the write) sees the registration:
     /// C++20 [atomics.order] p4, as `EventCount::notify_one_after` explains. A wrong `true`

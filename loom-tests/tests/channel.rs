@@ -178,3 +178,27 @@ fn two_receivers_one_value_then_disconnect() {
         );
     });
 }
+
+/// A batch send into a full `bounded(2)` while the receiver takes both values and stops: the
+/// send finishes, with the values in order. (A batch attempt can push part of its run and
+/// stop at a slot whose consumer's Release store it has not seen yet, after the consumer's
+/// fence-free notify found nobody; a sender that slept on that partial answer would sleep
+/// for ever. That stale read is the store-buffering pattern, which loom does not produce
+/// here: this model checks the path, and `send_batch_until`'s comment the argument.)
+#[test]
+fn batch_send_into_a_ring_being_drained() {
+    model(|| {
+        let (tx, rx) = bounded(2);
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        let receiver = thread::spawn(move || {
+            assert_eq!(rx.recv(), Ok(1));
+            assert_eq!(rx.recv(), Ok(2));
+            rx
+        });
+        tx.send_batch(vec![3, 4]).unwrap();
+        let rx = receiver.join().unwrap();
+        assert_eq!(rx.try_recv(), Ok(3));
+        assert_eq!(rx.try_recv(), Ok(4));
+    });
+}

@@ -32,10 +32,12 @@
 //! - Loom does not relate `SeqCst` fences to `SeqCst` accesses at all (its fences only order
 //!   other fences). A re-check `D` that is not itself `SeqCst` but follows the fence `F` is
 //!   correct in C++ (if `D` missed `W`, `F` would precede `W` in `S`), yet loom reports a lost
-//!   wake-up for it: `probe_acquire_recheck_after_fence_is_beyond_loom` pins that down. ArrayQueue's
-//!   empty check (a `Relaxed` load of `tail` after a fence) and LinkedQueue's load of `next` at
-//!   the end of a used-up node are such re-checks, so the real queues cannot run this path under
-//!   loom (they would report false lost wake-ups), and the channel models keep the fence.
+//!   wake-up for it: `probe_acquire_recheck_after_fence_is_beyond_loom` pins that down.
+//!   LinkedQueue's load of `next` at the end of a used-up node is such a re-check; and
+//!   ArrayQueue's empty check, a `SeqCst` load of a slot's stamp, reads a word whose other
+//!   writes (the value's publication, the slot's release) are `Release` stores, which the first
+//!   point puts beyond loom too. So the real queues cannot run this path under loom (they would
+//!   report false lost wake-ups), and the channel models keep the fence.
 //!
 //! So these models check the `EventCount` side of the protocol (the `SeqCst` load `B`, the
 //! registration `C`, and the notify that follows) and the queue side's promise that the value

@@ -155,7 +155,9 @@ impl<T> ArrayQueue<T> {
                             out.push(unsafe { Self::empty(slot, p, one_lap) });
                         });
                         // Release: our reads happen before the next lap's producers write
-                        // (they wait at this slot, so for the whole run).
+                        // (they wait at this slot, so for the whole run); and a consumer
+                        // that steps past this slot, a lap behind, sees the rest of the run
+                        // freed too, never a `FULL` slot we are still reading.
                         slot.stamp
                             .store(stamp(pos.wrapping_add(one_lap), EMPTY), Ordering::Release);
                         return k;

@@ -10,8 +10,9 @@
 //! do. At capacity 1 the state word is `EMPTY` or `FULL`, never locked.
 //!
 //! The paths here write the stamps and the hints as plain integers (through `AtomicMut`: no
-//! compare-and-swap, no fence) and leave exactly that picture behind, with exact hints, so
-//! shared operations carry on from it once the borrow ends. Whatever handed over the `&mut`
+//! compare-and-swap, no fence) and leave exactly that picture behind (the hint of the side
+//! that moved exact, the other's at or behind its end, as ever), so shared operations carry
+//! on from it once the borrow ends. Whatever handed over the `&mut`
 //! (a join, a lock, the end of a scope) orders these accesses with every earlier and later
 //! operation of other threads, as it does for any `&mut`.
 

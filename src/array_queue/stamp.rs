@@ -4,8 +4,10 @@
 //! `p`'s stamp from `EMPTY` to `WRITING`, and a consumer by one from `FULL` to `READING`;
 //! `head` and `tail` only say where to start looking (see the module docs of
 //! `array_queue`). So each stamp names a position as well as a state:
-//! `stamp = position * 4 + state`, wrapping as positions do. Two stamps are compared by the
-//! signed distance between the positions they name, which stays far below `2^61` (a lap).
+//! `stamp = position * 4 + state`, wrapping as positions do. A stamp is compared with a
+//! position by the signed distance between the position it names and that one: within a
+//! few laps, and a lap is at most `MAX_LAP` positions, so four times the distance always
+//! fits an `isize`.
 //!
 //! Positions are claimed in order on each side: a thread claims `p` only after it has seen
 //! `p`'s predecessor claimed (its own walk saw that slot's stamp, or a claimer of the
@@ -88,7 +90,7 @@ impl Laps {
     /// One lap, in the units of [`ahead`](Self::ahead).
     #[inline(always)]
     fn lap4(self) -> isize {
-        // `one_lap` is at most `isize::MAX / 4` (`ArrayQueue::one_lap_for`).
+        // `one_lap` is at most `MAX_LAP`, `isize::MAX / 8` (`ArrayQueue::one_lap_for`).
         (self.one_lap * 4) as isize
     }
 

@@ -30,14 +30,19 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
         deadline: Option<Instant>,
     ) -> Result<(), SendTimeoutError<Vec<T>>> {
         let mut disconnected = false;
-        let sent = self.strategy.wait_for(&self.not_full, deadline, || {
+        let sent = self.strategy.wait_for(&self.not_full, deadline, || loop {
             match self.try_send_batch(&mut values) {
                 Err(_) => {
                     disconnected = true;
-                    Some(())
+                    return Some(());
                 }
-                Ok(_) if values.is_empty() => Some(()),
-                Ok(_) => None,
+                Ok(_) if values.is_empty() => return Some(()),
+                // Only an attempt that pushed nothing answers "full" the way the wake-up
+                // protocol needs (`Queue::__seqcst_handoff`): a run that pushed some can stop
+                // at a slot whose consumer's release it has not seen yet, and that consumer
+                // may have notified before we registered. So try again before waiting.
+                Ok(0) => return None,
+                Ok(_) => {}
             }
         });
         match sent {
