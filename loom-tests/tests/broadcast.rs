@@ -349,3 +349,106 @@ fn backpressure_batched_release_wakes_parked_publisher() {
 fn backpressure_catch_up_release_wakes_parked_publisher() {
     batched_release(8);
 }
+
+/// A `SinglePublisher`'s publish over a ring of `cap` (backpressure, release batch `batch`),
+/// whose cursor publishes: subscribers read up to it, not the stamps. Dropping the function
+/// drops the publisher, closing the ring.
+fn single_publisher<T: Send + Sync + 'static>(
+    cap: usize,
+    batch: u64,
+) -> (Box<dyn FnMut(T) + Send>, wharf::broadcast::Subscriber<T>) {
+    let (mut publisher, subscriber) = Builder::new(cap)
+        .overflow(Overflow::Backpressure)
+        .max_subscribers(2)
+        .__release_batch(batch)
+        .build_single();
+    (Box::new(move |v| publisher.publish(v)), subscriber)
+}
+
+/// The single publisher's cursor publishes: three messages through a ring of `cap`, a
+/// subscriber that releases every message (`release batch` 1) so the publisher overwrites as
+/// early as it may. A subscriber reading a slot the cursor has not passed, or a publisher
+/// overwriting one a subscriber still reads, is a loom `UnsafeCell` race; a value read before
+/// its write, a wrong value.
+fn single_publisher_cursor_publishes(cap: usize) {
+    model(move || {
+        let (mut publish, mut subscriber) = single_publisher::<u64>(cap, 1);
+        let p = thread::spawn(move || {
+            for n in 0..3 {
+                publish(n);
+            }
+        });
+        for n in 0..3 {
+            assert_eq!(subscriber.recv(), Ok(n));
+        }
+        assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+        p.join().unwrap();
+    });
+}
+
+#[test]
+fn single_publisher_cap1_cursor_publishes() {
+    single_publisher_cursor_publishes(1);
+}
+
+#[test]
+fn single_publisher_cap2_cursor_publishes() {
+    single_publisher_cursor_publishes(2);
+}
+
+/// The single publisher's batch longer than its ring (3 into 2): it must publish what it has
+/// written before it waits for room (the gate never passes the cursor), or it waits on itself
+/// (a loom deadlock). Every message arrives once, in order, and is dropped exactly once.
+#[test]
+fn single_publisher_batch_longer_than_ring() {
+    model(|| {
+        let drops = Drops::new(3);
+        let (mut publisher, mut subscriber) = Builder::new(2)
+            .overflow(Overflow::Backpressure)
+            .max_subscribers(1)
+            .__release_batch(1)
+            .build_single();
+        let p = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                publisher.publish_batch((0..3).map(|id| drops.make(id)).collect());
+            })
+        };
+        for id in 0..3 {
+            assert_eq!(subscriber.recv_with(|t| t.id), Ok(id));
+        }
+        assert_eq!(subscriber.recv_with(|t| t.id), Err(RecvError::Closed));
+        p.join().unwrap();
+        drop(subscriber);
+        drops.assert_each_dropped_once();
+    });
+}
+
+/// The single publisher, two subscribers, ring of 1: each gets both messages in order; every
+/// message is dropped exactly once (overwritten, or with the ring).
+#[test]
+fn single_publisher_two_subscribers_drop_once() {
+    model(|| {
+        let drops = Drops::new(2);
+        let (mut publish, mut first) = single_publisher(1, 1);
+        let mut second = first.resubscribe();
+        let s = thread::spawn(move || {
+            assert_eq!(second.recv_with(|t: &common::Tracked| t.id), Ok(0));
+            assert_eq!(second.recv_with(|t| t.id), Ok(1));
+        });
+        let p = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                publish(drops.make(0));
+                publish(drops.make(1));
+            })
+        };
+        assert_eq!(first.recv_with(|t| t.id), Ok(0));
+        assert_eq!(first.recv_with(|t| t.id), Ok(1));
+        assert_eq!(first.recv_with(|t| t.id), Err(RecvError::Closed));
+        p.join().unwrap();
+        s.join().unwrap();
+        drop(first);
+        drops.assert_each_dropped_once();
+    });
+}

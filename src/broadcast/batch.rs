@@ -9,7 +9,9 @@ impl<T> Ring<T> {
     /// where needed (telling subscribers about what is already written first, so that a run
     /// longer than the ring cannot wait on itself), wakes subscribers once, and only then
     /// drops what the run overwrote. `claim` is called with each sequence before its write
-    /// (the single publisher claims there; several publishers claimed the run up front).
+    /// (the single publisher claims there; several publishers claimed the run up front),
+    /// except with `by_cursor`, where the single publisher moves the cursor past the run once
+    /// it is written (and before it waits for room, past what is written so far).
     ///
     /// `overwritten` must have room for `values.len()` messages, made before the claim, so
     /// that nothing can fail (an allocation) between a claim and its write.
@@ -21,16 +23,30 @@ impl<T> Ring<T> {
         mut claim: impl FnMut(u64),
     ) {
         debug_assert!(overwritten.capacity() >= values.len());
+        let by_cursor = self.by_cursor();
+        let mut end = first;
         for (seq, value) in (first..).zip(values) {
             if !self.room(seq) {
+                if by_cursor && seq > first {
+                    // Publishes what is written: the gate never passes the cursor.
+                    self.claim_single(seq - 1);
+                }
                 if self.strategy.parks() {
                     self.published.notify_all();
                 }
-                self.strategy
-                    .wait_for(&self.freed, None, || self.room(seq).then_some(()));
+                self.wait_for_room(seq);
             }
-            claim(seq);
-            overwritten.extend(self.write(seq, value));
+            if by_cursor {
+                overwritten.extend(self.write_unpublished(seq, value));
+            } else {
+                claim(seq);
+                overwritten.extend(self.write(seq, value));
+            }
+            end = seq + 1;
+        }
+        if by_cursor {
+            // One store publishes the run (the rest of it, if it waited for room).
+            self.claim_single(end - 1);
         }
         if self.strategy.parks() {
             self.published.notify_all();

@@ -6,6 +6,9 @@
 //! Publishers claim sequence numbers (a plain store for a [`SinglePublisher`], one
 //! fetch-and-add for a cloneable [`Publisher`]); message `s` lives in slot `s mod capacity`
 //! with a stamp saying which message the slot holds, so subscribers read without a lock.
+//! A [`SinglePublisher`] under backpressure moves its cursor only after writing, so the cursor
+//! itself says what is published: its subscribers read every message below one load of it, as
+//! the disruptor's consumers do, instead of checking a stamp per message.
 //!
 //! # The two policies
 //!
@@ -274,7 +277,7 @@ impl Builder {
     /// assert_eq!(subscriber.recv(), Ok(()));
     /// ```
     pub fn build<T>(self) -> (Publisher<T>, Subscriber<T>) {
-        let ring = self.ring();
+        let ring = self.ring(false);
         (Publisher::new(ring.clone()), Subscriber::join(ring))
     }
 
@@ -292,17 +295,19 @@ impl Builder {
     /// assert_eq!(subscriber.recv(), Ok(1));
     /// ```
     pub fn build_single<T>(self) -> (SinglePublisher<T>, Subscriber<T>) {
-        let ring = self.ring();
+        let ring = self.ring(true);
         (SinglePublisher::new(ring.clone()), Subscriber::join(ring))
     }
 
-    fn ring<T>(self) -> Arc<Ring<T>> {
+    /// The ring, for one `single` publisher or for any number.
+    fn ring<T>(self, single: bool) -> Arc<Ring<T>> {
         #[allow(unused_mut)] // mutated under loom only
         let mut ring = Ring::new(
             self.capacity,
             self.overflow,
             self.strategy,
             self.max_subscribers,
+            single,
         );
         #[cfg(loom)]
         if let Some(batch) = self.release_batch {

@@ -268,15 +268,13 @@ impl<T> SinglePublisher<T> {
     /// publisher.publish('x');
     /// assert_eq!(subscriber.recv(), Ok('x'));
     /// ```
+    #[inline]
     pub fn publish(&mut self, value: T) {
         let seq = self.ring.next_single();
         if !self.ring.room(seq) {
-            let ring = &self.ring;
-            ring.strategy
-                .wait_for(&ring.freed, None, || ring.room(seq).then_some(()));
+            self.ring.wait_for_room(seq);
         }
-        self.ring.claim_single(seq);
-        self.ring.finish(seq, value);
+        self.ring.publish_single(seq, value);
     }
 
     /// One poll of an async publish of the value in `held` (taken once published).
@@ -296,11 +294,10 @@ impl<T> SinglePublisher<T> {
             || ring.room(seq).then_some(()),
             || false
         ));
-        ring.claim_single(seq);
         let value = held
             .take()
             .expect("an async publish keeps its value until it claims");
-        ring.finish(seq, value);
+        ring.publish_single(seq, value);
         Poll::Ready(())
     }
 
@@ -327,8 +324,7 @@ impl<T> SinglePublisher<T> {
         if !self.ring.room(seq) {
             return Err(TryPublishError::Full(value));
         }
-        self.ring.claim_single(seq);
-        self.ring.finish(seq, value);
+        self.ring.publish_single(seq, value);
         Ok(())
     }
 

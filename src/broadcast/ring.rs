@@ -6,6 +6,12 @@
 //! Invariants:
 //! - `cursor` is the next sequence to be claimed; every sequence below it is claimed, and a
 //!   claimed sequence is always written (publishing cannot fail once it has claimed).
+//! - Single publisher under backpressure (`by_cursor`): the cursor moves only after the
+//!   messages below it are written, so it also says what is published. Subscribers read up to
+//!   it without looking at the slots' stamps: one load of the cursor covers every message it
+//!   passed (the disruptor's consumer does the same), where a stamp per message would move its
+//!   slot's line between the publisher and each subscriber more often. The stamps are still
+//!   written, for `Drop`.
 //! - A slot's `seq` is 0 if the slot was never written, else `s + 1` where `s` is the message it
 //!   holds; it only grows, by `cap` at a time. The slot's value is initialised iff `seq != 0`.
 //! - Backpressure: a registered subscriber's entry in `readers` is at most its next sequence;
@@ -90,6 +96,8 @@ pub(super) struct Ring<T> {
     cap: u64,
     /// `cap - 1` when `cap` is a power of two (index by mask), else 0 (index by remainder).
     mask: u64,
+    /// Single publisher under backpressure: `cursor` publishes (see the module docs).
+    by_cursor: bool,
     /// Backpressure: how many messages a subscriber reads between stores of its registered
     /// cursor (it also stores whenever it catches up); see `Subscriber`'s `Cursor`.
     release_batch: u64,
@@ -122,6 +130,7 @@ impl<T> Ring<T> {
         overflow: Overflow,
         strategy: WaitStrategy,
         max_subscribers: usize,
+        single: bool,
     ) -> Self {
         assert!(cap > 0, "broadcast capacity must be non-zero");
         let slots = PaddedSlice::try_from_fn(cap, |_| Slot {
@@ -146,6 +155,7 @@ impl<T> Ring<T> {
             },
             cap,
             mask: if cap.is_power_of_two() { cap - 1 } else { 0 },
+            by_cursor: single && overflow == Overflow::Backpressure,
             release_batch: (cap / 8).clamp(1, MAX_RELEASE_BATCH),
             overflow,
             strategy,
@@ -171,6 +181,12 @@ impl<T> Ring<T> {
 
     pub(super) fn capacity(&self) -> usize {
         self.cap as usize
+    }
+
+    /// Whether the cursor publishes (see the field).
+    #[inline]
+    pub(super) fn by_cursor(&self) -> bool {
+        self.by_cursor
     }
 
     /// See the field.
@@ -223,12 +239,52 @@ impl<T> Ring<T> {
         self.cursor.load(Ordering::Relaxed)
     }
 
-    /// Claims `seq`, which must be `next_single()`, for the single publisher.
+    /// Claims `seq`, which must be `next_single()`, for the single publisher; with
+    /// `by_cursor`, also publishes every message below `seq + 1`, which must be written.
     #[inline]
     pub(super) fn claim_single(&self, seq: u64) {
-        // Release: orders our earlier writes for whoever reads the cursor; the gate scan's
+        // Release: publishes the messages below (`by_cursor`; pairs with the Acquire load in
+        // `read`) and orders our earlier writes for whoever reads the cursor; the gate scan's
         // fence orders it against the registry (see `recompute_gate`).
         self.cursor.store(seq + 1, Ordering::Release);
+    }
+
+    /// The single publisher's publish of `value` as message `seq` (`next_single()`), once it
+    /// has seen `room(seq)`: writes, then moves the cursor past it (`by_cursor`: the write
+    /// first, so the cursor publishes it), wakes subscribers, and only then drops the message
+    /// it overwrote.
+    #[inline(always)]
+    pub(super) fn publish_single(&self, seq: u64, value: T) {
+        if !self.by_cursor {
+            self.claim_single(seq);
+            return self.finish(seq, value);
+        }
+        let old = self.write_unpublished(seq, value);
+        self.claim_single(seq);
+        if self.strategy.parks() {
+            self.published.notify_all();
+        }
+        drop(old);
+    }
+
+    /// `by_cursor`: writes message `seq` without publishing it (the cursor will); returns the
+    /// message it overwrote. The caller is the single publisher and has seen `room(seq)`.
+    #[inline(always)]
+    pub(super) fn write_unpublished(&self, seq: u64, value: T) -> Option<T> {
+        debug_assert!(self.by_cursor);
+        let slot = self.slot(seq);
+        // SAFETY: the single publisher is the slot's only writer, and `room(seq)` proved that
+        // no registered subscriber still reads message `seq - cap`; subscribers read a slot
+        // only below the cursor, which passes `seq` after this write. The slot holds a value
+        // iff it was written before, that is iff `seq >= cap`.
+        let old = slot.value.with_mut(|p| unsafe {
+            let old = core::mem::replace(&mut *p, MaybeUninit::new(value));
+            (seq >= self.cap).then(|| old.assume_init())
+        });
+        // Relaxed: nobody reads this stamp but `Drop`, which owns the ring (`by_cursor`
+        // subscribers go by the cursor).
+        slot.seq.store(seq + 1, Ordering::Relaxed);
+        old
     }
 
     /// Claims the next sequence among several publishers.
@@ -338,14 +394,22 @@ impl<T> Ring<T> {
     /// leaves the ring consistent.
     pub(super) fn finish(&self, seq: u64, value: T) {
         if !self.room(seq) {
-            self.strategy
-                .wait_for(&self.freed, None, || self.room(seq).then_some(()));
+            self.wait_for_room(seq);
         }
         let old = self.write(seq, value);
         if self.strategy.parks() {
             self.published.notify_all();
         }
         drop(old);
+    }
+
+    /// Backpressure: waits as the strategy says until `room(seq)`. Out of line, so the
+    /// publish it is called from stays small.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn wait_for_room(&self, seq: u64) {
+        self.strategy
+            .wait_for(&self.freed, None, || self.room(seq).then_some(()));
     }
 
     /// Sets the slot's `WRITER` bit once no other writer holds it, then waits until the
@@ -379,10 +443,31 @@ impl<T> Ring<T> {
 
     // ---- reading ----------------------------------------------------------------------------
 
-    /// Reads message `r` through `f`, without blocking; hands `f` back on a miss.
-    #[inline]
-    pub(super) fn read<R, F: FnOnce(&T) -> R>(&self, r: u64, f: F) -> Result<R, (Miss, F)> {
+    /// Reads message `r` through `f`, without blocking; hands `f` back on a miss. `avail` is
+    /// the caller's own bound of what is published (`by_cursor` only): messages below it are,
+    /// and it is refreshed from the cursor when `r` reaches it.
+    #[inline(always)]
+    pub(super) fn read<R, F: FnOnce(&T) -> R>(
+        &self,
+        r: u64,
+        avail: &mut u64,
+        f: F,
+    ) -> Result<R, (Miss, F)> {
         let slot = self.slot(r);
+        if self.by_cursor {
+            if r >= *avail {
+                // Acquire: pairs with the Release store in `claim_single`: every message below
+                // the cursor is written, and visible.
+                *avail = self.cursor.load(Ordering::Acquire);
+                if r >= *avail {
+                    return Err((Miss::NotYet, f));
+                }
+            }
+            // SAFETY: `r` is below a cursor the single publisher stored after writing message
+            // `r`; it overwrites the slot only after our registered cursor passes `r`, which
+            // we only do after this read.
+            return Ok(slot.value.with(|p| f(unsafe { (*p).assume_init_ref() })));
+        }
         // Acquire: pairs with the Release store in `write`, making the value visible.
         let seq = slot.seq.load(Ordering::Acquire);
         if seq < r + 1 {

@@ -48,6 +48,8 @@ struct Cursor {
     entry: Option<usize>,
     /// Backpressure: the cursor last stored in the registry (`next` once all is released).
     released: u64,
+    /// Single publisher under backpressure: messages below this are published (see `Ring::read`).
+    avail: u64,
 }
 
 impl<T> Subscriber<T> {
@@ -59,6 +61,7 @@ impl<T> Subscriber<T> {
                 next,
                 entry,
                 released: next,
+                avail: next,
             },
         }
     }
@@ -70,7 +73,7 @@ impl<T> Subscriber<T> {
         f: F,
     ) -> Result<R, (TryRecvError, Option<F>)> {
         let r = cursor.next;
-        let f = match ring.read(r, f) {
+        let f = match ring.read(r, &mut cursor.avail, f) {
             Ok(out) => return Ok(Self::took(ring, cursor, out)),
             Err((Miss::Overwritten, _)) => return Err((Self::lagged(ring, cursor), None)),
             Err((Miss::NotYet, f)) => f,
@@ -81,7 +84,7 @@ impl<T> Subscriber<T> {
             return Err((TryRecvError::Empty, Some(f)));
         }
         // Every publisher is gone, and everything they published is visible now.
-        match ring.read(r, f) {
+        match ring.read(r, &mut cursor.avail, f) {
             Ok(out) => Ok(Self::took(ring, cursor, out)),
             Err((Miss::Overwritten, _)) => Err((Self::lagged(ring, cursor), None)),
             Err((Miss::NotYet, _)) => Err((TryRecvError::Closed, None)),
@@ -116,7 +119,24 @@ impl<T> Subscriber<T> {
     }
 
     /// Receives through `f` (a borrowing read), waiting until `deadline`.
+    #[inline]
     fn recv_until<R>(
+        &mut self,
+        f: impl FnOnce(&T) -> R,
+        deadline: Option<Instant>,
+    ) -> Result<R, RecvTimeoutError> {
+        let Self { ring, cursor } = self;
+        // The message is there (the common case when busy): take it without the waiting
+        // machinery, which costs a receive several times the read itself.
+        match ring.read(cursor.next, &mut cursor.avail, f) {
+            Ok(out) => Ok(Self::took(ring, cursor, out)),
+            Err((_, f)) => self.wait_until(f, deadline),
+        }
+    }
+
+    /// [`recv_until`](Self::recv_until) after a first miss: waits as the strategy says.
+    #[inline(never)]
+    fn wait_until<R>(
         &mut self,
         f: impl FnOnce(&T) -> R,
         deadline: Option<Instant>,
@@ -173,7 +193,7 @@ impl<T> Subscriber<T> {
         T: Clone,
     {
         let Self { ring, cursor } = self;
-        match ring.read(cursor.next, T::clone) {
+        match ring.read(cursor.next, &mut cursor.avail, T::clone) {
             Ok(value) => Some(Self::took(ring, cursor, value)),
             Err((Miss::NotYet, _)) => {
                 // Caught up: release what was read, as `poll` does.
