@@ -15,7 +15,7 @@ macro_rules! channel_adapter {
     (
         $(#[$doc:meta])* $ty:ident, $name:literal, $key:literal, $family:ident, $wharf:literal,
         $tx:ty, $rx:ty, |$cap:ident| $build:expr, try_recv: |$r:ident| $try_recv:expr
-        $(, single_consumer: $why:literal)? $(, select: $select:path)? $(,)?
+        $(, single_consumer: $why:literal)? $(, select: $select:path)? $(, share: $share:expr)? $(,)?
     ) => {
         $(#[$doc])*
         pub struct $ty;
@@ -46,6 +46,7 @@ macro_rules! channel_adapter {
             fn try_recv($r: &Self::Rx) -> Option<u64> {
                 $try_recv
             }
+            $(const SHARE: f64 = $share;)?
             $(
                 const SELECT: bool = true;
                 #[inline]
@@ -123,10 +124,11 @@ channel_adapter!(
     single_consumer: "std::sync::mpsc has a single consumer"
 );
 channel_adapter!(
-    /// The Mutex+Condvar baseline, bounded.
+    /// The Mutex+Condvar baseline, bounded (runs [`BASELINE_SHARE`] of each workload).
     MutexBounded, "Mutex<VecDeque>+Condvar bounded", "chan-mutex", Bounded, false,
     Arc<MutexChannel>, Arc<MutexChannel>,
-    |cap| MutexChannel::pair(Some(cap)), try_recv: |rx| rx.try_recv()
+    |cap| MutexChannel::pair(Some(cap)), try_recv: |rx| rx.try_recv(),
+    share: BASELINE_SHARE
 );
 channel_adapter!(
     /// `wharf::channel::unbounded` (default `WaitStrategy::SpinPark`).
@@ -173,10 +175,11 @@ channel_adapter!(
     single_consumer: "std::sync::mpsc has a single consumer"
 );
 channel_adapter!(
-    /// The Mutex+Condvar baseline, unbounded.
+    /// The Mutex+Condvar baseline, unbounded (runs [`BASELINE_SHARE`] of each workload).
     MutexUnbounded, "Mutex<VecDeque>+Condvar unbounded", "chan-mutex-unb", Unbounded, false,
     Arc<MutexChannel>, Arc<MutexChannel>,
-    |cap| MutexChannel::pair(None), try_recv: |rx| rx.try_recv()
+    |cap| MutexChannel::pair(None), try_recv: |rx| rx.try_recv(),
+    share: BASELINE_SHARE
 );
 channel_adapter!(
     /// `wharf::channel::bounded(0)`, a rendezvous channel (default `WaitStrategy::SpinPark`).
@@ -184,17 +187,28 @@ channel_adapter!(
     wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
     |cap| wharf::channel::bounded(0), try_recv: |rx| rx.try_recv().ok()
 );
+/// The share of each workload's messages the Mutex+Condvar baselines run: a reference, not a
+/// peer, at 2-5 Mmsg/s it took about a second of each round.
+pub const BASELINE_SHARE: f64 = 0.25;
+
+/// The share of each workload's messages that crossbeam-channel's and flume's rendezvous
+/// channels run: they pass a message per context switch (about 50,000 a second here), so a
+/// full 200,000-message run took 4-5 s, half of the suite's time, for the same rate.
+pub const RENDEZVOUS_SHARE: f64 = 0.02;
+
 channel_adapter!(
-    /// `crossbeam_channel::bounded(0)`.
+    /// `crossbeam_channel::bounded(0)` (runs [`RENDEZVOUS_SHARE`] of each workload).
     CrossbeamZero, "crossbeam-channel rendezvous", "chan-crossbeam-zero", Bounded, false,
     crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    |cap| crossbeam_channel::bounded(0), try_recv: |rx| rx.try_recv().ok()
+    |cap| crossbeam_channel::bounded(0), try_recv: |rx| rx.try_recv().ok(),
+    share: RENDEZVOUS_SHARE
 );
 channel_adapter!(
-    /// `flume::bounded(0)`.
+    /// `flume::bounded(0)` (runs [`RENDEZVOUS_SHARE`] of each workload).
     FlumeZero, "flume rendezvous", "chan-flume-zero", Bounded, false,
     flume::Sender<u64>, flume::Receiver<u64>,
-    |cap| flume::bounded(0), try_recv: |rx| rx.try_recv().ok()
+    |cap| flume::bounded(0), try_recv: |rx| rx.try_recv().ok(),
+    share: RENDEZVOUS_SHARE
 );
 channel_adapter!(
     /// `kanal::bounded(0)`.

@@ -231,6 +231,10 @@ pub trait BenchChannel: Named + 'static {
     fn recv(rx: &Self::Rx) -> u64;
     /// Receives without waiting (for the end-of-run check that nothing is left).
     fn try_recv(rx: &Self::Rx) -> Option<u64>;
+    /// The share of each throughput and ping-pong workload's messages this contender runs
+    /// (at least 1000): below 1 for a contender so slow that a full run would take seconds;
+    /// its figure is a rate either way.
+    const SHARE: f64 = 1.0;
     /// Whether [`select2`](Self::select2) is implemented (the crate has a `select!`).
     const SELECT: bool = false;
     /// Receives from whichever of `a` and `b` has a value, with the crate's `select!`:
@@ -265,7 +269,13 @@ pub fn run_channel<C: BenchChannel>(workload: &Workload, scale: &Scale) -> Optio
     if !takes_part::<C>(workload) {
         return None;
     }
-    let ops = scale.ops(workload);
+    let ops = match workload.kind {
+        Kind::Mpmc { producers, .. } => {
+            let ops = ((scale.ops(workload) as f64 * C::SHARE) as u64).max(1000);
+            ops / producers as u64 * producers as u64
+        }
+        _ => ((scale.ops(workload) as f64 * C::SHARE) as u64).max(1000),
+    };
     match (workload.key, workload.kind) {
         (SELECT, _) => C::SELECT.then(|| select_run::<C>(ops / 2)),
         (PINGPONG, _) => Some(shapes::ping_pong::<Chan<C>>(

@@ -79,11 +79,11 @@ const ROUND_TRIP_MAX_NS: u64 = 10_000_000;
 
 /// Every queue workload, in the order the suite runs and prints them.
 pub const WORKLOADS: &[Workload] = &[
-    Workload::mpmc("1p1c", "1P1C (pinned to 2 CPUs)", 1, 1, true, 5_000_000),
-    Workload::mpmc("2p2c", "2P2C", 2, 2, false, 3_000_000),
-    Workload::mpmc("4p4c", "4P4C (oversubscribed)", 4, 4, false, 3_000_000),
-    Workload::mpmc("4p1c", "4P1C", 4, 1, false, 3_000_000),
-    Workload::mpmc("8p8c", "8P8C (oversubscribed)", 8, 8, false, 3_000_000),
+    Workload::mpmc("1p1c", "1P1C (pinned to 2 CPUs)", 1, 1, true, 2_000_000),
+    Workload::mpmc("2p2c", "2P2C", 2, 2, false, 1_200_000),
+    Workload::mpmc("4p4c", "4P4C (oversubscribed)", 4, 4, false, 1_200_000),
+    Workload::mpmc("4p1c", "4P1C", 4, 1, false, 1_200_000),
+    Workload::mpmc("8p8c", "8P8C (oversubscribed)", 8, 8, false, 1_200_000),
     Workload::round_trip("pingpong", "ping-pong round trip (pinned, cap 1)", 50_000),
     Workload {
         key: "single",

@@ -46,7 +46,7 @@ mod summary;
 
 use common::contender::{Contender, Scale, Workload};
 use common::queues::{self, atomic_ping_pong, timer_overhead_ns};
-use common::{async_channels, broadcast, channels, usage};
+use common::{async_channels, broadcast, channel_adapters, channels, usage};
 use report::{Comparison, Results, Run};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -517,6 +517,13 @@ fn main() {
     };
     let (mut table, summary) = report::markdown(&results, &workloads, &comparisons, &keys, &names);
     table.push_str(&broadcast::report());
+    table.push_str(&format!(
+        "\nChannel notes: crossbeam-channel's and flume's rendezvous channels run {:.0}% of \
+         each channel workload's messages, the Mutex+Condvar baselines {:.0}% (a rate either \
+         way; at full size they took over half of the suite's time).\n",
+        channel_adapters::RENDEZVOUS_SHARE * 100.0,
+        channel_adapters::BASELINE_SHARE * 100.0
+    ));
     println!(
         "\n## wharf suite: {} round(s), {wall:.0} s; empty timed round trip {timer_ns:.0} ns\n",
         o.rounds
