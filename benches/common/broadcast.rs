@@ -73,7 +73,7 @@ pub const PAUSE: Duration = Duration::from_micros(200);
 pub const BUSY_BUDGET: Duration = Duration::from_millis(300);
 
 /// Fraction of a workload's size that `disruptor-busyspin` runs.
-pub const BUSY_FACTOR: f64 = 0.05;
+pub const BUSY_FACTOR: f64 = 0.02;
 
 const fn fan(
     key: &'static str,

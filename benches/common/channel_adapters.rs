@@ -182,39 +182,46 @@ channel_adapter!(
     share: BASELINE_SHARE
 );
 channel_adapter!(
-    /// `wharf::channel::bounded(0)`, a rendezvous channel (default `WaitStrategy::SpinPark`).
+    /// `wharf::channel::bounded(0)`, a rendezvous channel (default `WaitStrategy::SpinPark`;
+    /// runs [`RENDEZVOUS_SHARE`] of each workload).
     WharfZero, "wharf channel rendezvous", "chan-wharf-zero", Bounded, true,
     wharf::channel::Sender<u64>, wharf::channel::Receiver<u64>,
-    |cap| wharf::channel::bounded(0), try_recv: |rx| rx.try_recv().ok()
+    |cap| wharf::channel::bounded(0), try_recv: |rx| rx.try_recv().ok(),
+    share: RENDEZVOUS_SHARE
 );
 /// The share of each workload's messages the Mutex+Condvar baselines run: a reference, not a
 /// peer, at 2-5 Mmsg/s it took about a second of each round.
 pub const BASELINE_SHARE: f64 = 0.25;
 
 /// The share of each workload's messages that crossbeam-channel's and flume's rendezvous
-/// channels run: they pass a message per context switch (about 50,000 a second here), so a
+/// channels run: they park on every hand-off (about 50,000 messages a second here), so a
 /// full 200,000-message run took 4-5 s, half of the suite's time, for the same rate.
-pub const RENDEZVOUS_SHARE: f64 = 0.02;
+pub const PARKING_RENDEZVOUS_SHARE: f64 = 0.02;
+
+/// The share of each workload's messages that wharf's and kanal's rendezvous channels run:
+/// at 1-3 Mmsg/s, 50,000 messages take 15-50 ms.
+pub const RENDEZVOUS_SHARE: f64 = 0.25;
 
 channel_adapter!(
-    /// `crossbeam_channel::bounded(0)` (runs [`RENDEZVOUS_SHARE`] of each workload).
+    /// `crossbeam_channel::bounded(0)` (runs [`PARKING_RENDEZVOUS_SHARE`] of each workload).
     CrossbeamZero, "crossbeam-channel rendezvous", "chan-crossbeam-zero", Bounded, false,
     crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
     |cap| crossbeam_channel::bounded(0), try_recv: |rx| rx.try_recv().ok(),
-    share: RENDEZVOUS_SHARE
+    share: PARKING_RENDEZVOUS_SHARE
 );
 channel_adapter!(
-    /// `flume::bounded(0)` (runs [`RENDEZVOUS_SHARE`] of each workload).
+    /// `flume::bounded(0)` (runs [`PARKING_RENDEZVOUS_SHARE`] of each workload).
     FlumeZero, "flume rendezvous", "chan-flume-zero", Bounded, false,
     flume::Sender<u64>, flume::Receiver<u64>,
     |cap| flume::bounded(0), try_recv: |rx| rx.try_recv().ok(),
-    share: RENDEZVOUS_SHARE
+    share: PARKING_RENDEZVOUS_SHARE
 );
 channel_adapter!(
-    /// `kanal::bounded(0)`.
+    /// `kanal::bounded(0)` (runs [`RENDEZVOUS_SHARE`] of each workload).
     KanalZero, "kanal rendezvous", "chan-kanal-zero", Bounded, false,
     kanal::Sender<u64>, kanal::Receiver<u64>,
-    |cap| kanal::bounded(0), try_recv: |rx| rx.try_recv().ok().flatten()
+    |cap| kanal::bounded(0), try_recv: |rx| rx.try_recv().ok().flatten(),
+    share: RENDEZVOUS_SHARE
 );
 
 /// The baseline: one `Mutex` around a `VecDeque`, one `Condvar` per condition (not empty,

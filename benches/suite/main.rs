@@ -519,8 +519,10 @@ fn main() {
     table.push_str(&broadcast::report());
     table.push_str(&format!(
         "\nChannel notes: crossbeam-channel's and flume's rendezvous channels run {:.0}% of \
-         each channel workload's messages, the Mutex+Condvar baselines {:.0}% (a rate either \
-         way; at full size they took over half of the suite's time).\n",
+         each channel workload's messages, wharf's and kanal's {:.0}%, the Mutex+Condvar \
+         baselines {:.0}% (a rate either way; at full size they took over half of the \
+         suite's time).\n",
+        channel_adapters::PARKING_RENDEZVOUS_SHARE * 100.0,
         channel_adapters::RENDEZVOUS_SHARE * 100.0,
         channel_adapters::BASELINE_SHARE * 100.0
     ));
