@@ -31,6 +31,7 @@ use crate::loom::{
     fence, spin_loop, yield_now, AtomicU64, AtomicUsize, Condvar, DataMutex, Mutex, Ordering,
 };
 
+mod asymmetric;
 mod tasks;
 
 use tasks::TaskList;
@@ -138,6 +139,9 @@ pub struct EventCount {
     state: AtomicU64,
     /// How many committed waiters are asleep, or about to sleep, on `cond`.
     sleepers: AtomicUsize,
+    /// The Dekker handshake of notify and registration uses the asymmetric fence (see
+    /// `asymmetric.rs`): free for notifiers, a system call for waiters.
+    asymmetric: bool,
     /// Guards the sleep so a signal cannot fall between a sleeper's epoch check and its sleep.
     lock: Mutex<()>,
     /// Where committed waiters sleep after spinning.
@@ -161,6 +165,7 @@ impl EventCount {
         let ec = Self {
             state: AtomicU64::new(0),
             sleepers: AtomicUsize::new(0),
+            asymmetric: false,
             lock: Mutex::new(()),
             cond: Condvar::new(),
             task_count: AtomicUsize::new(0),
@@ -174,6 +179,29 @@ impl EventCount {
         #[cfg(loom)]
         ec.state.store(0, Ordering::SeqCst);
         ec
+    }
+
+    /// An event count for a notifier that notifies on every operation and waiters that
+    /// rarely wait (a broadcast ring's publisher and its subscribers): a notify with nobody
+    /// waiting costs one load and no fence, and a registration costs a `membarrier` system
+    /// call instead of a fence (see `asymmetric.rs`; fences on both sides where the call is
+    /// not available). Registers the process for the call, once.
+    pub(crate) fn new_asymmetric() -> Self {
+        asymmetric::register();
+        Self {
+            asymmetric: true,
+            ..Self::new()
+        }
+    }
+
+    /// The waiter's side of the handshake, after its registration and before its re-check.
+    #[inline]
+    fn registered_fence(&self) {
+        if self.asymmetric {
+            asymmetric::heavy();
+        } else {
+            fence(Ordering::SeqCst);
+        }
     }
 
     /// Registers the calling thread as a waiter and returns its key. Re-check the condition
@@ -199,9 +227,9 @@ impl EventCount {
             self.state.fetch_sub(ONE_WAITER, Ordering::Relaxed);
             panic!("EventCount: too many waiters");
         }
-        // SeqCst fence: the caller's re-check of its condition may not move before the
-        // registration; pairs with the fence in `notify`.
-        fence(Ordering::SeqCst);
+        // SeqCst fence (or the asymmetric fence's heavy side): the caller's re-check of its
+        // condition may not move before the registration; pairs with the fence in `notify`.
+        self.registered_fence();
         Key {
             ec: self,
             epoch: state >> 32,
@@ -283,9 +311,14 @@ impl EventCount {
 
     #[inline(always)]
     fn notify(&self, all: bool) {
-        // SeqCst fence: the caller's write of its condition may not move after our load of
-        // the waiter count; pairs with the fence in `prepare_wait`.
-        fence(Ordering::SeqCst);
+        // SeqCst fence (or the asymmetric fence's light side): the caller's write of its
+        // condition may not move after our load of the waiter count; pairs with the fence in
+        // `prepare_wait`.
+        if self.asymmetric {
+            asymmetric::light();
+        } else {
+            fence(Ordering::SeqCst);
+        }
         // Relaxed: the fence above orders it.
         if self.state.load(Ordering::Relaxed) & WAITERS != 0 {
             self.notify_slow(all);

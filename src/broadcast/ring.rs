@@ -163,8 +163,10 @@ impl<T> Ring<T> {
             readers_used: AtomicUsize::new(0),
             publishers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
-            published: EventCount::new(),
-            freed: EventCount::new(),
+            // Asymmetric: the publisher notifies `published` on every publish and subscribers
+            // notify `freed` on every release, while waiters register only after spinning.
+            published: EventCount::new_asymmetric(),
+            freed: EventCount::new_asymmetric(),
         }
     }
 

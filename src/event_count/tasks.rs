@@ -32,7 +32,7 @@ use std::collections::VecDeque;
 use std::task::Waker;
 
 use super::{EventCount, ONE_WAITER, WAITERS};
-use crate::loom::{fence, Ordering};
+use crate::loom::Ordering;
 
 /// The wakers of the tasks waiting on one [`EventCount`], oldest first.
 #[derive(Debug, Default)]
@@ -122,9 +122,9 @@ impl EventCount {
         }
         drop(list);
         let renewed = slot.id.replace(id).is_some();
-        // SeqCst fence: the caller's re-check may not move before the registration; pairs
-        // with the fence in `notify`.
-        fence(Ordering::SeqCst);
+        // SeqCst fence (or the asymmetric fence's heavy side): the caller's re-check may not
+        // move before the registration; pairs with the fence in `notify`.
+        self.registered_fence();
         renewed
     }
 
