@@ -140,7 +140,8 @@ pub struct EventCount {
     /// How many committed waiters are asleep, or about to sleep, on `cond`.
     sleepers: AtomicUsize,
     /// The Dekker handshake of notify and registration uses the asymmetric fence (see
-    /// `asymmetric.rs`): free for notifiers, a system call for waiters.
+    /// `asymmetric.rs`): a compiler fence for notifiers, a system call for waiters. Fixed
+    /// when the event count is made, so both sides always agree.
     asymmetric: bool,
     /// Guards the sleep so a signal cannot fall between a sleeper's epoch check and its sleep.
     lock: Mutex<()>,
@@ -187,9 +188,8 @@ impl EventCount {
     /// call instead of a fence (see `asymmetric.rs`; fences on both sides where the call is
     /// not available). Registers the process for the call, once.
     pub(crate) fn new_asymmetric() -> Self {
-        asymmetric::register();
         Self {
-            asymmetric: true,
+            asymmetric: asymmetric::register(),
             ..Self::new()
         }
     }
@@ -283,6 +283,11 @@ impl EventCount {
     /// follow this argument; the models check the fenced protocol.
     #[inline(always)]
     pub(crate) fn notify_one_after(&self, seqcst: bool) {
+        // The argument below needs a `SeqCst` fence on the waiter's side.
+        debug_assert!(
+            !self.asymmetric,
+            "notify_one_after on an asymmetric event count"
+        );
         if !seqcst || cfg!(loom) {
             return self.notify(false);
         }

@@ -34,9 +34,10 @@ pub enum WaitStrategy {
     /// Spin, yield, then sleep until notified (the default). The right choice unless you
     /// have dedicated cores: idle waiters cost nothing, and an operation with nobody waiting
     /// pays one load (a fence and a load over a capacity-1 ring or a queue of your own) to
-    /// find that out. On a broadcast ring (Linux, x86_64 and aarch64) a publish or release
-    /// with nobody waiting pays one load and no fence; a subscriber or publisher about to
-    /// sleep pays a `membarrier` system call instead.
+    /// find that out. On a broadcast ring (64-bit Linux, x86_64 and aarch64) a publish or
+    /// release with nobody waiting pays one load and no fence; instead a thread about to
+    /// sleep, or a task at each `Pending`, pays a `membarrier` system call, which briefly
+    /// interrupts every CPU running a thread of the process.
     #[default]
     SpinPark,
 }

@@ -6,8 +6,7 @@
 #   that file). Known false positives in libtest and std are listed in tsan-suppressions.txt.
 # - ASan runs every unit and integration test, stress tests included.
 # Doc tests are left out: they are examples, and they already ran on stable. There is no
-# `--lib`: src/ has no unit tests (every test is an integration test in tests/), and `--tests`
-# would include them anyway.
+# `--lib`: `--tests` includes src/'s few unit tests (padded_slice, the asymmetric fence).
 #
 # Flags, for anyone reproducing a report by hand:
 # - `-Zsanitizer=...` instruments our code and the dependencies; std is not rebuilt (no

@@ -164,7 +164,8 @@ impl<T> Ring<T> {
             publishers: AtomicUsize::new(1),
             closed: AtomicBool::new(false),
             // Asymmetric: the publisher notifies `published` on every publish and subscribers
-            // notify `freed` on every release, while waiters register only after spinning.
+            // notify `freed` on every release, while a waiting thread registers only after
+            // spinning and yielding (a task registers at each `Pending`, and pays for it).
             published: EventCount::new_asymmetric(),
             freed: EventCount::new_asymmetric(),
         }
