@@ -149,6 +149,9 @@ pub struct EventCount {
     cond: Condvar,
     /// How many async tasks wait in `tasks` (each also counts in `state`'s waiter half).
     task_count: AtomicUsize,
+    /// The lowest id still in `tasks` (its next id when empty), kept under its lock: a task
+    /// whose id is below it knows, without the lock, that a notifier took its entry.
+    task_front: AtomicU64,
     /// The wakers of waiting async tasks (see `tasks.rs`).
     tasks: DataMutex<TaskList>,
 }
@@ -170,6 +173,7 @@ impl EventCount {
             lock: Mutex::new(()),
             cond: Condvar::new(),
             task_count: AtomicUsize::new(0),
+            task_front: AtomicU64::new(0),
             tasks: DataMutex::new(TaskList::default()),
         };
         // Loom only: loom does not count an atomic's initial value as a `SeqCst` store, so a

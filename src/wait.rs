@@ -114,6 +114,11 @@ impl WaitStrategy {
     /// waker at the first miss. Under `Spin` and `SpinYield` nobody notifies (the other side
     /// skips its wake-up check), so the task asks to be polled again at once: it busy-polls
     /// through its executor, which is what those strategies ask for.
+    ///
+    /// A future that has not registered (its first poll, or every poll of one that never
+    /// waited) takes the fast path in line: one attempt, as the blocking calls make, with
+    /// nothing to finish. The rest is out of line, so that the fast path stays small.
+    #[inline(always)]
     pub(crate) fn poll_for<R>(
         self,
         ec: &EventCount,
@@ -122,10 +127,34 @@ impl WaitStrategy {
         mut attempt: impl FnMut() -> Option<R>,
         still_ready: impl FnOnce() -> bool,
     ) -> Poll<R> {
-        if let Some(answer) = attempt() {
-            // Passes on a notification it took if `still_ready` (see `finish_task`).
-            ec.finish_task(slot, false, still_ready);
-            return Poll::Ready(answer);
+        let tried = !slot.is_registered();
+        if tried {
+            // An empty slot holds no notification, so there is nothing to finish or pass on.
+            if let Some(answer) = attempt() {
+                return Poll::Ready(answer);
+            }
+        }
+        self.poll_wait(ec, slot, cx, tried, attempt, still_ready)
+    }
+
+    /// The rest of [`poll_for`](Self::poll_for): an attempt if the fast path made none
+    /// (`tried` false: the slot is registered), then the registration and its re-check.
+    #[inline(never)]
+    fn poll_wait<R>(
+        self,
+        ec: &EventCount,
+        slot: &mut TaskSlot,
+        cx: &mut Context<'_>,
+        tried: bool,
+        mut attempt: impl FnMut() -> Option<R>,
+        still_ready: impl FnOnce() -> bool,
+    ) -> Poll<R> {
+        if !tried {
+            if let Some(answer) = attempt() {
+                // Passes on a notification it took if `still_ready` (see `finish_task`).
+                ec.finish_task(slot, false, still_ready);
+                return Poll::Ready(answer);
+            }
         }
         if !self.parks() {
             cx.waker().wake_by_ref();

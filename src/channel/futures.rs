@@ -84,6 +84,7 @@ impl<T, Q: Queue<T>> Chan<T, Q> {
 
     /// One poll of a send of the value in `held` (taken from it once sent or refused):
     /// `Pending` with the value still in `held` while the channel is full.
+    #[inline]
     fn poll_send(
         &self,
         held: &mut Option<T>,
@@ -282,6 +283,7 @@ impl<T, Q: Queue<T>> Unpin for SendFut<'_, T, Q> {}
 impl<T, Q: Queue<T>> Future for SendFut<'_, T, Q> {
     type Output = Result<(), SendError<T>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(
@@ -293,6 +295,7 @@ impl<T, Q: Queue<T>> Future for SendFut<'_, T, Q> {
 }
 
 impl<T, Q: Queue<T>> Drop for SendFut<'_, T, Q> {
+    #[inline]
     fn drop(&mut self) {
         self.tx.chan.not_full.cancel_task(&mut self.slot);
     }
@@ -319,6 +322,7 @@ pub struct RecvFut<'a, T, Q: Queue<T> = Flavor<T>> {
 impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
     type Output = Result<T, RecvError>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.rx.chan.poll_recv(&mut this.slot, &mut this.taker, cx)
@@ -326,6 +330,7 @@ impl<T, Q: Queue<T>> Future for RecvFut<'_, T, Q> {
 }
 
 impl<T, Q: Queue<T>> Drop for RecvFut<'_, T, Q> {
+    #[inline]
     fn drop(&mut self) {
         self.rx.chan.drop_recv(&mut self.slot, self.taker);
     }

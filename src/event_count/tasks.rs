@@ -44,6 +44,12 @@ pub(super) struct TaskList {
 }
 
 impl TaskList {
+    /// The lowest id in the list, or the next id when it is empty: it only grows, because
+    /// ids are pushed in increasing order and notifiers take entries from the front.
+    fn front(&self) -> u64 {
+        self.waiting.front().map_or(self.next_id, |(id, _)| *id)
+    }
+
     /// Removes the entry `id`; returns whether it was there (not yet notified).
     fn remove(&mut self, id: u64) -> bool {
         match self.waiting.iter().position(|(i, _)| *i == id) {
@@ -93,7 +99,7 @@ impl EventCount {
     /// Panics if 2³² − 1 waiters are already registered.
     pub(crate) fn register_task(&self, slot: &mut TaskSlot, waker: &Waker) -> bool {
         let mut list = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(id) = slot.id {
+        if let Some(id) = slot.id.filter(|&id| !self.taken(id)) {
             if let Some((_, old)) = list.waiting.iter_mut().find(|(i, _)| *i == id) {
                 // Still registered: every notify since the registration would have taken
                 // the entry, so only the waker may need replacing.
@@ -107,6 +113,7 @@ impl EventCount {
         let id = list.next_id;
         list.next_id += 1;
         list.waiting.push_back((id, waker.clone()));
+        self.publish_front(&list);
         // Relaxed: read under the lock's protection or, in `notify_slow`, ordered by the
         // `SeqCst` increment below (see `wake_tasks`).
         self.task_count.fetch_add(1, Ordering::Relaxed);
@@ -118,6 +125,7 @@ impl EventCount {
             self.state.fetch_sub(ONE_WAITER, Ordering::Relaxed);
             self.task_count.fetch_sub(1, Ordering::Relaxed);
             list.waiting.pop_back();
+            self.publish_front(&list);
             panic!("EventCount: too many waiters");
         }
         drop(list);
@@ -150,22 +158,60 @@ impl EventCount {
         still_ready: impl FnOnce() -> bool,
     ) {
         let notified = match slot.id.take() {
-            Some(id) => !self.unregister(id),
+            Some(id) => self.taken(id) || !self.unregister(id),
             None => false,
         };
-        if (notified || owed) && still_ready() {
+        if (notified || owed) && self.has_waiters() && still_ready() {
             self.notify_one();
         }
     }
 
+    /// Whether anyone is registered, for a task deciding whether to pass on a notification:
+    /// with nobody registered there is nobody to pass it to, and anyone who registers later
+    /// re-checks the condition itself. The task learned of its notification from the
+    /// notifier (through `taken` or the list's lock), after the notifier's own look at the
+    /// waiter count; so by coherence this load sees every registration that notifier saw,
+    /// unless it has left since.
+    #[inline]
+    fn has_waiters(&self) -> bool {
+        // Relaxed: ordered after the notifier's look, as above.
+        self.state.load(Ordering::Relaxed) & WAITERS != 0
+    }
+
     /// The task's future is dropped: takes its entry out of the list, or, if a notifier took
     /// it first, passes that notification on to another waiter. Free when the slot is empty.
+    #[inline]
     pub(crate) fn cancel_task(&self, slot: &mut TaskSlot) {
         if let Some(id) = slot.id.take() {
-            if !self.unregister(id) {
-                self.notify_one();
-            }
+            self.cancel_registered(id);
         }
+    }
+
+    /// [`cancel_task`](Self::cancel_task) of a registered slot, out of line: most futures
+    /// finish without ever waiting, and their drop should cost one test.
+    #[cold]
+    #[inline(never)]
+    fn cancel_registered(&self, id: u64) {
+        if self.taken(id) || !self.unregister(id) {
+            self.notify_one();
+        }
+    }
+
+    /// Whether a notifier has taken entry `id` of the slot's owner, read without the lock.
+    /// `false` may be stale (the entry may have been taken since): the caller then looks in
+    /// the list under its lock. `true` is final, as the front only grows and only the owner
+    /// removes its entry otherwise.
+    #[inline]
+    fn taken(&self, id: u64) -> bool {
+        // Acquire: pairs with `publish_front` in the notifier that took the entry, after its
+        // condition write, so the owner's `still_ready` sees that write (as the lock would).
+        id < self.task_front.load(Ordering::Acquire)
+    }
+
+    /// Publishes the list's front after a change to it (the caller holds the lock).
+    fn publish_front(&self, list: &TaskList) {
+        // Release: see `taken`; written under the lock, so stores never go backwards.
+        self.task_front.store(list.front(), Ordering::Release);
     }
 
     /// Removes entry `id` and its count; returns whether it was still in the list.
@@ -173,6 +219,7 @@ impl EventCount {
         let mut list = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         let found = list.remove(id);
         if found {
+            self.publish_front(&list);
             self.release(1);
         }
         found
@@ -200,12 +247,14 @@ impl EventCount {
         if all {
             let woken = std::mem::take(&mut list.waiting);
             let n = woken.len();
+            self.publish_front(&list);
             self.release(n);
             drop(list);
             for (_, waker) in woken {
                 waker.wake();
             }
         } else if let Some((_, waker)) = list.waiting.pop_front() {
+            self.publish_front(&list);
             self.release(1);
             drop(list);
             waker.wake();
