@@ -67,17 +67,28 @@ impl<T> ArrayQueue<T> {
                     {
                         // Release: as in `push`.
                         self.tail.store(self.laps.advance(last), Ordering::Release);
-                        let mut run = values.drain(..k);
-                        let first = run.next();
-                        self.each_after(pos, k, |p, slot| {
-                            let value = run.next().expect("k values in the run");
-                            // SAFETY: our compare-and-swap claimed the run `pos ..= last`
-                            // while this slot was `EMPTY` for `p` (checked by `run`), and only
-                            // the run's claimer changes it now (module docs).
-                            unsafe { Self::fill(slot, p, value) };
+                        let len = values.len();
+                        let src = values.as_mut_ptr();
+                        // The first `k` values move into the run: the vector forgets them
+                        // first (nothing below can panic, but a leak beats a double drop),
+                        // and keeps the rest, moved to its front, at the end.
+                        // SAFETY: `0 <= len`; the values stay in the buffer, unowned.
+                        unsafe { values.set_len(0) };
+                        self.each_after(pos, k, |j, p, slot| {
+                            // SAFETY: `j < k <= len`, a value of the vector we now own; read
+                            // once. Our compare-and-swap claimed the run `pos ..= last` while
+                            // this slot was `EMPTY` for `p` (checked by `run`), and only the
+                            // run's claimer changes it now (module docs).
+                            unsafe { Self::fill(slot, p, src.add(j).read()) };
                         });
-                        // SAFETY: as above, for the run's first slot, filled last.
-                        unsafe { Self::fill(slot, pos, first.expect("k >= 1")) };
+                        // SAFETY: as above, for the run's first slot (value 0), filled last;
+                        // then the `len - k` values left, moved to the front of the buffer
+                        // they are in, are the vector's again.
+                        unsafe {
+                            Self::fill(slot, pos, src.read());
+                            core::ptr::copy(src.add(k), src, len - k);
+                            values.set_len(len - k);
+                        }
                         return k;
                     }
                 }
@@ -144,16 +155,24 @@ impl<T> ArrayQueue<T> {
                     {
                         // Release: as in `push`.
                         self.head.store(self.laps.advance(last), Ordering::Release);
+                        let base = out.len();
+                        // SAFETY: `reserve(k)` above: room for `k` values past `base`.
+                        let dst = unsafe { out.as_mut_ptr().add(base) };
                         // SAFETY: our compare-and-swap claimed the run `pos ..= last` while
                         // this slot was `FULL` for `pos`, so its value is initialised and
-                        // ours; the slot is freed below, after the rest of the run.
-                        out.push(slot.value.with(|p| unsafe { p.read().assume_init() }));
+                        // ours; the slot is freed below, after the rest of the run. `dst`
+                        // has room (above).
+                        unsafe { dst.write(slot.value.with(|p| p.read().assume_init())) };
                         let one_lap = self.laps.one_lap;
-                        self.each_after(pos, k, |p, slot| {
+                        self.each_after(pos, k, |j, p, slot| {
                             // SAFETY: as above: the slot was `FULL` for `p` (checked by `run`)
-                            // and only the run's claimer changes it now (module docs).
-                            out.push(unsafe { Self::empty(slot, p, one_lap) });
+                            // and only the run's claimer changes it now (module docs); and
+                            // `j < k`, within the room reserved.
+                            unsafe { dst.add(j).write(Self::empty(slot, p, one_lap)) };
                         });
+                        // SAFETY: the `k` values past `base` are written (nothing above can
+                        // panic between the first write and here).
+                        unsafe { out.set_len(base + k) };
                         // Release: our reads happen before the next lap's producers write
                         // (they wait at this slot, so for the whole run); and a consumer
                         // that steps past this slot, a lap behind, sees the rest of the run
@@ -189,17 +208,19 @@ impl<T> ArrayQueue<T> {
         k
     }
 
-    /// Calls `f` with each position of the run of `k` from `start` but `start` itself, and
-    /// its slot, in order.
+    /// Calls `f` with each position of the run of `k` from `start` but `start` itself, in
+    /// order: its place `j` in the run (1 to `k - 1`), the position and its slot.
     #[inline(always)]
-    fn each_after(&self, start: usize, k: usize, mut f: impl FnMut(usize, &Slot<T>)) {
-        for (index, first, len) in self.pieces(start, k) {
-            let slots = &self.buffer[index..index + len];
-            for (pos, slot) in positions(first).zip(slots) {
-                if pos != start {
-                    f(pos, slot);
-                }
-            }
+    fn each_after(&self, start: usize, k: usize, mut f: impl FnMut(usize, usize, &Slot<T>)) {
+        let [(index, first, len), (_, next, rest)] = self.pieces(start, k);
+        // Within a piece, index and position go up together (see `pieces`); the first piece
+        // begins with `start` itself, which is skipped.
+        let here = &self.buffer[index..index + len];
+        for (j, slot) in here.iter().enumerate().skip(1) {
+            f(j, first.wrapping_add(j), slot);
+        }
+        for (i, slot) in self.buffer[..rest].iter().enumerate() {
+            f(len + i, next.wrapping_add(i), slot);
         }
     }
 
