@@ -92,8 +92,10 @@ const ONE_EPOCH: u64 = 1 << 32;
 ///
 /// Waiting blocks, by design; notifying never does, and takes the internal lock only to wake
 /// a sleeper. An `EventCount` is a fixed-size value (the state word, a sleeper count, a
-/// `Mutex<()>` and a `Condvar`) that allocates nothing beyond what std's `Mutex` and `Condvar`
-/// need on the platform (nothing, on Linux).
+/// `Mutex<()>` and a `Condvar`, and for async tasks a count, a front id and a locked list of
+/// wakers). It allocates nothing until a task waits: the task list is a `VecDeque` that grows
+/// to the most tasks ever waiting at once and keeps that room (std's `Mutex` and `Condvar`
+/// need nothing more on Linux).
 ///
 /// # Memory ordering contract
 ///

@@ -44,8 +44,10 @@ pub(super) struct TaskList {
 }
 
 impl TaskList {
-    /// The lowest id in the list, or the next id when it is empty: it only grows, because
-    /// ids are pushed in increasing order and notifiers take entries from the front.
+    /// The lowest id in the list, or the next id when it is empty. It only grows: ids are
+    /// pushed in increasing order, notifiers take entries from the front, and neither an
+    /// owner's removal of its entry nor the overflow path's `pop_back` (of an id no slot
+    /// ever held) lowers the smallest id left.
     fn front(&self) -> u64 {
         self.waiting.front().map_or(self.next_id, |(id, _)| *id)
     }
@@ -146,9 +148,9 @@ impl EventCount {
     /// the list until T finishes). So if a notifier had taken the entry, or `owed` says an
     /// earlier, renewed registration had been notified (see `register_task`), and
     /// `still_ready` says another waiter could go on now, the notification is passed on with
-    /// a `notify_one`. `still_ready` runs after the list's lock, which the notifier held
-    /// after its own condition write, so it sees that write; a false "ready" costs one
-    /// spurious wake-up. An event count notified only with `notify_all` has nobody to pass
+    /// a `notify_one`. `still_ready` runs after the list's lock or `taken`'s Acquire load,
+    /// either of which the notifier released after its own condition write, so it sees that
+    /// write; a false "ready" costs one spurious wake-up. An event count notified only with `notify_all` has nobody to pass
     /// on to: its callers give `|| false`.
     #[inline]
     pub(crate) fn finish_task(
@@ -166,12 +168,14 @@ impl EventCount {
         }
     }
 
-    /// Whether anyone is registered, for a task deciding whether to pass on a notification:
-    /// with nobody registered there is nobody to pass it to, and anyone who registers later
-    /// re-checks the condition itself. The task learned of its notification from the
-    /// notifier (through `taken` or the list's lock), after the notifier's own look at the
-    /// waiter count; so by coherence this load sees every registration that notifier saw,
-    /// unless it has left since.
+    /// Whether anyone is registered, for a task deciding whether to pass on a notification.
+    /// The task learned of its notification from the notifier (through `taken` or the list's
+    /// lock), after the notifier's own look at the waiter count and its release of the
+    /// task's own count; so by coherence this load sees every registration that look saw,
+    /// unless that waiter has left since. A waiter that registered later than the look, in
+    /// the state word's order, needs nobody to pass anything on: the notifier's fence and
+    /// the waiter's own make its re-check see the notifier's write (this task plays no part
+    /// in that pairing).
     #[inline]
     fn has_waiters(&self) -> bool {
         // Relaxed: ordered after the notifier's look, as above.
@@ -188,8 +192,8 @@ impl EventCount {
     }
 
     /// [`cancel_task`](Self::cancel_task) of a registered slot, out of line: most futures
-    /// finish without ever waiting, and their drop should cost one test.
-    #[cold]
+    /// finish without ever waiting, and their drop should cost one test. (Not `#[cold]`:
+    /// the losers of a `select!` drop registered futures routinely.)
     #[inline(never)]
     fn cancel_registered(&self, id: u64) {
         if self.taken(id) || !self.unregister(id) {
@@ -203,8 +207,9 @@ impl EventCount {
     /// removes its entry otherwise.
     #[inline]
     fn taken(&self, id: u64) -> bool {
-        // Acquire: pairs with `publish_front` in the notifier that took the entry, after its
-        // condition write, so the owner's `still_ready` sees that write (as the lock would).
+        // Acquire: pairs with `publish_front` in the notifier that took the entry (or a later
+        // one, made under the same lock after it), which came after the notifier's condition
+        // write and its release of our count: `still_ready` and `has_waiters` see both.
         id < self.task_front.load(Ordering::Acquire)
     }
 
@@ -219,8 +224,8 @@ impl EventCount {
         let mut list = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         let found = list.remove(id);
         if found {
-            self.publish_front(&list);
             self.release(1);
+            self.publish_front(&list);
         }
         found
     }
@@ -247,15 +252,17 @@ impl EventCount {
         if all {
             let woken = std::mem::take(&mut list.waiting);
             let n = woken.len();
-            self.publish_front(&list);
+            // The count first: a task that learns through `taken` sees it gone.
             self.release(n);
+            self.publish_front(&list);
             drop(list);
             for (_, waker) in woken {
                 waker.wake();
             }
         } else if let Some((_, waker)) = list.waiting.pop_front() {
-            self.publish_front(&list);
+            // The count first, as above.
             self.release(1);
+            self.publish_front(&list);
             drop(list);
             waker.wake();
         }
