@@ -44,6 +44,27 @@ fn poll_once<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
     Pin::new(fut).poll(&mut Context::from_waker(waker))
 }
 
+/// Polls a future that has nothing to do yet until it waits registered: a waiting future
+/// first asks a few times to be polled again (each a wake-up of its own waker), then leaves
+/// its waker and returns `Pending` without waking it. Returns how many polls that took; the
+/// flag's count is back where it was before the call.
+fn park<F: Future + Unpin>(fut: &mut F, flag: &Flag, waker: &Waker) -> usize
+where
+    F::Output: std::fmt::Debug,
+{
+    let start = wakes(flag);
+    for polls in 1..=64 {
+        let before = wakes(flag);
+        let poll = poll_once(fut, waker);
+        assert!(poll.is_pending(), "the future was ready: {poll:?}");
+        if wakes(flag) == before {
+            flag.0.store(start, Ordering::SeqCst);
+            return polls;
+        }
+    }
+    panic!("the future never registered: it asked to be polled again 64 times");
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -353,7 +374,7 @@ fn value_sent_to_a_parked_future_survives_its_drop() {
         let (flag, waker) = flag();
         for i in 0..200u64 {
             let mut fut = rx.recv_async();
-            assert!(poll_once(&mut fut, &waker).is_pending());
+            park(&mut fut, &flag, &waker);
             tx.send(i).unwrap();
             drop(fut);
             assert_eq!(
@@ -379,8 +400,8 @@ fn notified_then_dropped_passes_the_wake_up_on() {
     let (flag_b, waker_b) = flag();
     let mut a = rx.recv_async();
     let mut b = rx.recv_async();
-    assert!(poll_once(&mut a, &waker_a).is_pending());
-    assert!(poll_once(&mut b, &waker_b).is_pending());
+    park(&mut a, &flag_a, &waker_a);
+    park(&mut b, &flag_b, &waker_b);
     assert_eq!(rx.__waiters(), (2, 0));
     tx.send(1).unwrap();
     assert_eq!(
@@ -401,8 +422,8 @@ fn disconnect_wakes_every_waiting_task() {
     let (tx, rx) = bounded::<u32>(1);
     let flags: Vec<_> = (0..4).map(|_| flag()).collect();
     let mut futs: Vec<_> = (0..4).map(|_| rx.recv_async()).collect();
-    for (fut, (_, waker)) in futs.iter_mut().zip(&flags) {
-        assert!(poll_once(fut, waker).is_pending());
+    for (fut, (flag, waker)) in futs.iter_mut().zip(&flags) {
+        park(fut, flag, waker);
     }
     drop(tx);
     for (fut, (flag, waker)) in futs.iter_mut().zip(&flags) {
@@ -414,8 +435,8 @@ fn disconnect_wakes_every_waiting_task() {
     tx.send(0).unwrap();
     let flags: Vec<_> = (0..4).map(|_| flag()).collect();
     let mut futs: Vec<_> = (1..5).map(|v| tx.send_async(v)).collect();
-    for (fut, (_, waker)) in futs.iter_mut().zip(&flags) {
-        assert!(poll_once(fut, waker).is_pending());
+    for (fut, (flag, waker)) in futs.iter_mut().zip(&flags) {
+        park(fut, flag, waker);
     }
     assert_eq!(tx.__waiters(), (0, 4));
     drop(rx);
@@ -479,7 +500,7 @@ fn waker_replaced_only_when_it_changed() {
     let (flag_2, waker_2) = flag();
     let mut fut = rx.recv_async();
     // Ours, the `Waker` we hold, and the registered clone.
-    assert!(poll_once(&mut fut, &waker_1).is_pending());
+    park(&mut fut, &flag_1, &waker_1);
     assert_eq!(Arc::strong_count(&flag_1), 3);
     assert!(poll_once(&mut fut, &waker_1).is_pending());
     assert_eq!(
@@ -510,6 +531,46 @@ fn spinning_strategy_repolls() {
         (0, 0),
         "a spinning strategy registered a task"
     );
+}
+
+/// Under the default strategy a waiting receive asks to be polled again a few times before
+/// it registers (while unregistered it costs senders nothing); once registered, a send
+/// wakes it, and it gets the value. A stream starts its count again for every item.
+#[test]
+fn parking_strategy_yields_then_registers() {
+    let (tx, rx) = bounded::<u32>(2);
+    let (flag, waker) = flag();
+    let mut fut = rx.recv_async();
+    assert!(poll_once(&mut fut, &waker).is_pending());
+    assert_eq!(wakes(&flag), 1, "the first miss asks to be polled again");
+    assert_eq!(rx.__waiters(), (0, 0), "registered at the first miss");
+    let polls = park(&mut fut, &flag, &waker);
+    assert!(polls >= 2, "registered without asking to be polled again");
+    assert_eq!(rx.__waiters(), (1, 0));
+    let before = wakes(&flag);
+    tx.send(5).unwrap();
+    assert_eq!(
+        wakes(&flag),
+        before + 1,
+        "the send did not wake the registered future"
+    );
+    assert_eq!(poll_once(&mut fut, &waker), Poll::Ready(Ok(5)));
+    assert_eq!(rx.__waiters(), (0, 0));
+
+    let mut stream = rx.stream();
+    let mut next = || poll_once(&mut futures::StreamExt::next(&mut stream), &waker);
+    for round in 0..3 {
+        let mut yields = 0;
+        let before = wakes(&flag);
+        assert!(next().is_pending());
+        while wakes(&flag) > before + yields {
+            yields += 1;
+            assert!(next().is_pending());
+        }
+        assert!(yields >= 1, "round {round}: the stream registered at once");
+        tx.send(round).unwrap();
+        assert_eq!(next(), Poll::Ready(Some(round)));
+    }
 }
 
 /// A stream forwarded into a sink, through a small bounded channel and back out through a

@@ -75,6 +75,8 @@ pub(crate) struct TaskSlot {
     /// The registration's id: `Some` from `register_task` until the future finishes or is
     /// cancelled, whether or not a notifier has taken the entry out of the list since.
     id: Option<u64>,
+    /// Polls that asked to be polled again instead of registering (see `WaitStrategy`).
+    pub(crate) yields: u8,
 }
 
 impl TaskSlot {
